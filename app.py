@@ -1,0 +1,111 @@
+"""xmgan demo: one tab per registered model, built from the registry (xmgan.get_spec).
+
+    python app.py            # http://127.0.0.1:7860
+This file only assembles the UI: widgets come from each spec's action inputs, buttons call
+`pipeline.<method>` by name, and models load on first use.
+"""
+from __future__ import annotations
+
+import os
+
+import gradio as gr
+
+import xmgan
+from xmgan.card import metrics_table
+from xmgan.data import class_names
+from xmgan.hub import checkpoints_root, read_json
+
+CSS = """
+.pixelated img { image-rendering: pixelated; }
+footer { display: none !important; }
+"""
+
+INTRO = """# xmgan — cross-domain and cross-modal GANs, trained and live
+Every tab runs a model trained in this repository on real data; the numbers under each come from
+`python -m xmgan.evaluate` on held-out data. Below generated images, a separately trained **judge**
+classifier says what it sees and how sure it is. Models load on first use (a second or two).
+"""
+
+
+def make_input(name: str, spec: xmgan.registry.ModelSpec) -> gr.components.Component:
+    """The widget for one named input of a spec's actions."""
+    if name == "variant":
+        return gr.Radio(list(spec.variants), value=spec.variants[0], label="Dataset")
+    if name == "label":
+        names = class_names(spec.variants[0])
+        return gr.Dropdown(names, value=names[0], label="Class")
+    if name == "seed":
+        return gr.Number(value=0, precision=0, minimum=0, label="Seed")
+    if name == "seed_b":
+        return gr.Number(value=1, precision=0, minimum=0, label="Second seed")
+    if name == "count":
+        return gr.Slider(1, 64, value=16, step=1, label="How many")
+    if name == "steps":
+        return gr.Slider(2, 32, value=10, step=1, label="Interpolation steps")
+    raise ValueError(f"app.py has no widget for input {name!r}")
+
+
+def make_output(kind: str, label: str) -> gr.components.Component:
+    if kind == "gallery":
+        return gr.Gallery(label=label, columns=8, height="auto", object_fit="contain", elem_classes="pixelated")
+    if kind == "image":
+        return gr.Image(label=label, type="numpy", format="png", elem_classes="pixelated", show_label=True)
+    if kind == "text":
+        return gr.Markdown()
+    raise ValueError(f"app.py has no output for kind {kind!r}")
+
+
+def call(model_id: str, action: xmgan.registry.Action):
+    """A click handler: load the pipeline (cached) and run one of its methods; user errors -> gr.Error."""
+
+    def run(*values):
+        try:
+            result = getattr(xmgan.load(model_id), action.method)(**dict(zip(action.inputs, values)))
+        except xmgan.XmganError as e:
+            raise gr.Error(str(e), print_exception=False) from None
+        return result
+
+    run.__name__ = f"{model_id}_{action.method}"
+    return run
+
+
+def model_facts(model_id: str) -> tuple[str, str]:
+    """(metrics table, model card) read from the local checkpoint folder without loading weights."""
+    folder = checkpoints_root() / model_id
+    card = (folder / "README.md").read_text() if (folder / "README.md").is_file() else \
+        "_No local checkpoint: weights will be fetched from the Hugging Face Hub on first use._"
+    return metrics_table(read_json(folder / "metrics.json")), card.split("---", 2)[-1]
+
+
+def build_tab(spec: xmgan.registry.ModelSpec) -> None:
+    with gr.Tab(spec.title, id=spec.id):
+        gr.Markdown(f"{spec.description}  \nPaper: [{spec.paper}]({spec.paper_url})")
+        with gr.Row():
+            widgets = {name: make_input(name, spec) for name in spec.inputs}
+        if "variant" in widgets and "label" in widgets:  # class names follow the dataset
+            widgets["variant"].change(lambda v: gr.Dropdown(choices=class_names(v), value=class_names(v)[0]),
+                                      widgets["variant"], widgets["label"], api_name=False)
+        for action in spec.actions:
+            button = gr.Button(action.label, variant="primary")
+            outputs = [make_output(kind, action.label) for kind in action.outputs]
+            button.click(call(spec.id, action), [widgets[i] for i in action.inputs], outputs,
+                         api_name=f"{spec.id}_{action.method}")
+        metrics, card = model_facts(spec.id)
+        gr.Markdown("#### Metrics\n" + metrics)
+        with gr.Accordion("Model card", open=False):
+            gr.Markdown(card)
+
+
+def build_demo() -> gr.Blocks:
+    with gr.Blocks(title="xmgan") as demo:
+        gr.Markdown(INTRO)
+        with gr.Tabs():
+            for model_id in xmgan.list_models():
+                build_tab(xmgan.get_spec(model_id))
+    return demo
+
+
+if __name__ == "__main__":
+    build_demo().launch(server_name=os.environ.get("XMGAN_HOST", "127.0.0.1"),
+                        server_port=int(os.environ.get("XMGAN_PORT", "7860")), css=CSS,
+                        theme=gr.themes.Soft())

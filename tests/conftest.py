@@ -1,0 +1,26 @@
+"""Test settings: offline Hub, no analytics, tiny fixture datasets instead of ../shared/data."""
+import os
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+FIXTURE_DATA = ROOT / "tests" / "fixtures" / "data"
+
+os.environ["HF_HUB_OFFLINE"] = "1"
+os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
+os.environ["XMGAN_DATA"] = str(FIXTURE_DATA)
+os.environ.setdefault("OMP_NUM_THREADS", "2")
+sys.path.insert(0, str(ROOT))
+
+import pytest  # noqa: E402
+
+
+@pytest.fixture
+def no_torchvision_download(monkeypatch):
+    """Make the torchvision fallback fail at once, as it does offline."""
+    from xmgan import data
+
+    def refuse(*a, **k):
+        raise OSError("network unreachable (test)")
+
+    monkeypatch.setattr(data, "_torchvision", refuse)

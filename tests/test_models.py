@@ -1,0 +1,105 @@
+"""Every registered model: shapes, finite values, determinism, backward, save -> load round trip,
+and every tab action on the shipped weights."""
+import numpy as np
+import pytest
+import torch
+
+import xmgan
+from xmgan import hub
+from xmgan.pipeline import Pipeline
+
+MODELS = xmgan.list_models()
+
+
+def untrained(model_id: str) -> Pipeline:
+    cls = xmgan.registry.get_pipeline_class(model_id)
+    return cls.random_init({v: cls.Config(dataset=v) for v in cls.spec.variants}, seed=0)
+
+
+def default_kwargs(action) -> dict:
+    from xmgan.bench import DEFAULTS
+
+    return {k: DEFAULTS[k] for k in action.inputs if k in DEFAULTS}
+
+
+def test_registry_lists_models_and_rejects_unknown():
+    assert {"gan", "cgan"} <= set(MODELS)
+    with pytest.raises(xmgan.XmganError, match="valid ids are: .*cgan.*gan"):
+        xmgan.load("no_such_model")
+
+
+@pytest.mark.parametrize("model_id", MODELS)
+def test_spec_is_complete(model_id):
+    spec = xmgan.get_spec(model_id)
+    cls = xmgan.registry.get_pipeline_class(model_id)
+    assert spec.paper and spec.paper_url.startswith("http") and spec.variants and spec.actions
+    for action in spec.actions:
+        assert callable(getattr(cls, action.method)), action.method
+
+
+@pytest.mark.parametrize("model_id", MODELS)
+def test_generator_and_discriminator_forward_backward(model_id):
+    pipe = untrained(model_id)
+    for variant, net in pipe.nets.items():
+        c = pipe.configs[variant]
+        net.train()
+        z = torch.randn(4, c.z_dim)
+        y = torch.tensor([0, 1, 2, 9])
+        conditional = getattr(c, "n_classes", 0) and model_id == "cgan"
+        fake = net["G"](z, y) if conditional else net["G"](z)
+        assert fake.shape == (4, c.channels, c.image_size, c.image_size)
+        assert fake.abs().max() <= 1 and torch.isfinite(fake).all()
+        logits = net["D"](fake, y) if conditional else net["D"](fake)
+        assert logits.shape == (4,)
+        logits.sum().backward()
+        grads = [p.grad for p in net.parameters() if p.grad is not None]
+        assert grads and all(torch.isfinite(g).all() for g in grads)
+        assert any(g.abs().sum() > 0 for g in grads)
+
+
+@pytest.mark.parametrize("model_id", MODELS)
+def test_actions_are_deterministic_per_seed(model_id):
+    pipe = untrained(model_id)
+    for action in pipe.spec.actions:
+        kw = default_kwargs(action)
+        first, again = getattr(pipe, action.method)(**kw), getattr(pipe, action.method)(**kw)
+        other = getattr(pipe, action.method)(**{**kw, "seed": 5})
+        a, b, c = (np.stack([im for im, _ in r]) if isinstance(r, list) else r for r in (first, again, other))
+        assert a.dtype == np.uint8
+        assert np.array_equal(a, b)
+        assert not np.array_equal(a, c)
+
+
+@pytest.mark.parametrize("model_id", MODELS)
+def test_save_load_round_trip(model_id, tmp_path):
+    pipe = untrained(model_id)
+    for variant, net in pipe.nets.items():
+        cfg = pipe.Config.__dataclass_fields__
+        hub.write_variant(model_id, variant, {k: getattr(pipe.configs[variant], k) for k in cfg},
+                          net.state_dict(), root=tmp_path)
+    loaded = xmgan.load(model_id, folder=tmp_path / model_id)
+    assert loaded.variants == pipe.variants
+    for variant in pipe.variants:
+        for k, v in pipe.nets[variant].state_dict().items():
+            assert torch.equal(v, loaded.nets[variant].state_dict()[k]), k
+
+
+@pytest.mark.parametrize("model_id", MODELS)
+def test_shipped_weights_run_every_action(model_id):
+    pipe = xmgan.load(model_id)
+    assert set(pipe.variants) == set(pipe.spec.variants)
+    for variant in pipe.variants:
+        for action in pipe.spec.actions:
+            out = getattr(pipe, action.method)(**default_kwargs(action), variant=variant)
+            if "gallery" in action.outputs:
+                assert out and all(im.dtype == np.uint8 and "%" in caption for im, caption in out)
+            else:
+                assert out.dtype == np.uint8 and out.ndim == 2 and out.std() > 0
+
+
+def test_cgan_shipped_weights_draw_the_requested_class():
+    """The judge reads most generated digits as the class asked for (the real goal is >= 99%)."""
+    pipe = xmgan.load("cgan")
+    for label in (0, 3, 7):
+        verdicts = [c.split(" ")[0] for _, c in pipe.generate(label=label, seed=1, count=16, variant="mnist")]
+        assert verdicts.count(str(label)) >= 14, verdicts

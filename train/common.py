@@ -1,0 +1,235 @@
+"""Shared training machinery: device and precision, seeding, data parallelism, resumable checkpoints,
+sample grids, and writing the shipped checkpoint folder.
+
+Runs as a plain script or under `torchrun --nproc_per_node=N` (gloo on CPU, nccl on CUDA). Data
+parallelism is done by averaging gradients across processes after each backward pass
+(`Trainer.sync`), which is what DistributedDataParallel does; GANs alternate G and D updates and use D
+in both graphs, which DDP's reducer handles poorly, so we all-reduce explicitly instead.
+Every batch and every noise draw is a function of (seed, step, rank) so `--resume` continues at the
+exact step it left off, bit for bit on the same machine.
+"""
+from __future__ import annotations
+
+import argparse
+import contextlib
+import dataclasses
+import json
+import logging
+import os
+import sys
+import time
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.distributed as dist
+from PIL import Image
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))  # so `python train/train_x.py` finds the xmgan package
+
+from xmgan import hub  # noqa: E402
+from xmgan.env import hardware  # noqa: E402
+from xmgan.data import to_uint8  # noqa: E402
+from xmgan.pipeline import grid  # noqa: E402
+
+log = logging.getLogger("train")
+
+
+def progress(start: int, total: int, main: bool):
+    """tqdm over steps; redraws rarely when writing to a log file instead of a terminal."""
+    from tqdm import tqdm
+
+    return tqdm(range(start, total), initial=start, total=total, disable=not main,
+                mininterval=0.5 if sys.stderr.isatty() else 30, dynamic_ncols=True)
+
+
+def base_parser(description: str, steps: int, batch: int, lr: float) -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(description=description)
+    p.add_argument("--steps", type=int, default=steps)
+    p.add_argument("--batch", type=int, default=batch, help="per process")
+    p.add_argument("--lr", type=float, default=lr)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--resume", action="store_true", help="continue from runs/<id>/<variant>/state.pt")
+    p.add_argument("--ckpt-every", type=int, default=500)
+    p.add_argument("--sample-every", type=int, default=1000)
+    p.add_argument("--precision", choices=["bf16", "fp32"], default="bf16")
+    p.add_argument("--threads", type=int, default=0, help="CPU threads (0: all cores / processes)")
+    p.add_argument("--runs", type=Path, default=ROOT / "runs")
+    p.add_argument("--checkpoints", type=Path, default=None, help="where to write <id>/ (default checkpoints/)")
+    p.add_argument("--no-save", action="store_true", help="do not write the checkpoint folder at the end")
+    return p
+
+
+class Trainer:
+    """Device, precision, distributed set-up and the bookkeeping every train script needs."""
+
+    def __init__(self, model_id: str, variant: str, args: argparse.Namespace):
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
+        self.model_id, self.variant, self.args = model_id, variant, args
+        self.world = int(os.environ.get("WORLD_SIZE", "1"))
+        self.rank = int(os.environ.get("RANK", "0"))
+        cuda = torch.cuda.is_available()
+        if self.world > 1:
+            dist.init_process_group("nccl" if cuda else "gloo")
+        if cuda:
+            local = int(os.environ.get("LOCAL_RANK", "0"))
+            torch.cuda.set_device(local)
+            self.device = torch.device("cuda", local)
+        else:
+            self.device = torch.device("cpu")
+            threads = args.threads or max(1, (os.cpu_count() or 1) // self.world)
+            torch.set_num_threads(threads)
+        self.amp = args.precision == "bf16"
+        self.run_dir = args.runs / model_id / variant
+        self.run_dir.mkdir(parents=True, exist_ok=True)
+        self.started = time.time()
+        self.elapsed_before = 0.0
+        torch.manual_seed(args.seed)
+        np.random.seed(args.seed)
+
+    @property
+    def main(self) -> bool:
+        return self.rank == 0
+
+    def autocast(self):
+        if not self.amp:
+            return contextlib.nullcontext()
+        return torch.autocast(self.device.type, dtype=torch.bfloat16)
+
+    def prepare(self, module: torch.nn.Module) -> torch.nn.Module:
+        module = module.to(self.device).to(memory_format=torch.channels_last)
+        if self.world > 1:  # same initial weights everywhere
+            for t in module.state_dict().values():
+                dist.broadcast(t, 0)
+        return module
+
+    def generator(self, step: int) -> torch.Generator:
+        """The random stream of one step on this process: batches and noise depend on nothing else."""
+        return torch.Generator().manual_seed(self.args.seed * 1_000_003 + step * 1009 + self.rank)
+
+    def batch(self, data: torch.Tensor, labels: torch.Tensor | None, g: torch.Generator):
+        idx = torch.randint(0, len(data), (self.args.batch,), generator=g)
+        x = data[idx].to(self.device).contiguous(memory_format=torch.channels_last)
+        return x, (labels[idx].to(self.device) if labels is not None else None)
+
+    def sync(self, *modules: torch.nn.Module) -> None:
+        """Average gradients over processes (one flat all-reduce)."""
+        if self.world == 1:
+            return
+        grads = [p.grad for m in modules for p in m.parameters() if p.grad is not None]
+        flat = torch.cat([g.reshape(-1) for g in grads])
+        dist.all_reduce(flat)
+        flat /= self.world
+        i = 0
+        for g in grads:
+            g.copy_(flat[i:i + g.numel()].view_as(g))
+            i += g.numel()
+
+    # -- resumable state ---------------------------------------------------------------------------
+    @property
+    def state_path(self) -> Path:
+        return self.run_dir / "state.pt"
+
+    def save_state(self, step: int, objects: dict) -> None:
+        """Atomic: write a temp file then rename, so a kill -9 leaves the previous state intact."""
+        if not self.main:
+            return
+        state = {k: v.state_dict() for k, v in objects.items()}
+        state["step"] = step
+        state["elapsed"] = self.elapsed()
+        tmp = self.state_path.with_suffix(".tmp")
+        torch.save(state, tmp)
+        os.replace(tmp, self.state_path)
+
+    def load_state(self, objects: dict) -> int:
+        """Restore objects and return the step to continue from (0 without --resume)."""
+        self.loop_started, self.start_step = time.time(), 0
+        if not (self.args.resume and self.state_path.is_file()):
+            return 0
+        state = torch.load(self.state_path, map_location=self.device, weights_only=True)
+        for k, v in objects.items():
+            v.load_state_dict(state[k])
+        self.elapsed_before = state.get("elapsed", 0.0)
+        log.info("resumed %s/%s at step %d", self.model_id, self.variant, state["step"])
+        self.start_step = int(state["step"])
+        return self.start_step
+
+    def elapsed(self) -> float:
+        return self.elapsed_before + time.time() - self.started
+
+    # -- outputs ---------------------------------------------------------------------------------------
+    def save_samples(self, step: int, images: torch.Tensor, nrow: int) -> None:
+        if self.main:
+            im = grid(to_uint8(images.float().cpu().numpy()), nrow)
+            Image.fromarray(im).save(self.run_dir / f"samples_{step:06d}.png")
+
+    def save_pretrained(self, config, state: dict[str, torch.Tensor], steps: int) -> Path | None:
+        """Write checkpoints/<id>/ (the variant's weights and config with how it was trained)."""
+        if not self.main or self.args.no_save:
+            return None
+        cfg = dataclasses.asdict(config)
+        cfg["training"] = {
+            "command": "python " + " ".join([Path(sys.argv[0]).relative_to(ROOT).as_posix()
+                                             if Path(sys.argv[0]).is_absolute() else sys.argv[0]] + sys.argv[1:]),
+            "steps": steps, "batch": self.args.batch * self.world, "lr": self.args.lr, "seed": self.args.seed,
+            "precision": self.args.precision, "processes": self.world,
+            "device": hardware(),
+            "minutes": round(self.elapsed() / 60, 1), "date": date.today().isoformat(),
+            "torch": torch.__version__,
+        }
+        folder = hub.write_variant(self.model_id, self.variant, cfg, state, self.args.checkpoints)
+        log.info("wrote %s (variant %s)", folder, self.variant)
+        (self.run_dir / "done.json").write_text(json.dumps(cfg["training"], indent=2))
+        return folder
+
+    def finish(self, config, state: dict[str, torch.Tensor]) -> None:
+        """End of training: record the speed, write checkpoints/<id>/, leave the process group."""
+        steps = self.args.steps
+        rate = (steps - self.start_step) / max(time.time() - self.loop_started, 1e-9)
+        if self.main:
+            (self.run_dir / "speed.json").write_text(json.dumps({"steps_per_s": round(rate, 2), "world": self.world}))
+            log.info("%.2f steps/s over %d steps", rate, steps - self.start_step)
+        self.check_in_sync(state)
+        self.save_pretrained(config, state, steps)
+        self.close()
+
+    def check_in_sync(self, state: dict[str, torch.Tensor]) -> None:
+        """Data parallelism must leave every process with the same weights: compare a checksum."""
+        if self.world == 1:
+            return
+        flat = torch.cat([t.detach().float().reshape(-1).cpu() for t in state.values() if t.is_floating_point()])
+        sums = [torch.zeros(2) for _ in range(self.world)]
+        dist.all_gather(sums, torch.stack([flat.sum(), (flat * flat).sum()]).cpu())
+        if not all(torch.allclose(s, sums[0], rtol=1e-5) for s in sums):
+            raise RuntimeError(f"processes diverged: weight checksums {sums}")
+        if self.main:
+            log.info("%d ranks in sync", self.world)
+
+    def close(self) -> None:
+        if self.world > 1:
+            dist.barrier()
+            dist.destroy_process_group()
+
+
+def tensors_from(split, pad_to: int | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+    """uint8 Split -> (float images in [-1, 1] (N, C, H, W), int64 labels)."""
+    from xmgan.data import to_float
+
+    x = torch.from_numpy(to_float(split.x))
+    if pad_to and x.shape[-1] < pad_to:
+        p = (pad_to - x.shape[-1]) // 2
+        x = torch.nn.functional.pad(x, (p, p, p, p), value=-1.0)
+    return x, torch.from_numpy(split.y)
+
+
+@torch.no_grad()
+def update_ema(ema: torch.nn.Module, live: torch.nn.Module, step: int, decay: float = 0.999) -> None:
+    """ema <- decay * ema + (1 - decay) * live, with a warm-up so early averages are not stale;
+    batch-norm statistics are copied from the live network."""
+    d = min(decay, (1 + step) / (10 + step))
+    for e, p in zip(ema.parameters(), live.parameters()):
+        e.lerp_(p, 1 - d)
+    for e, b in zip(ema.buffers(), live.buffers()):
+        e.copy_(b)

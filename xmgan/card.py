@@ -1,0 +1,84 @@
+"""Model cards: checkpoints/<id>/README.md, rendered from the spec, config.json and metrics.json.
+
+Everything in a card comes from those files, so a card never disagrees with the numbers it quotes.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from . import hub
+
+DATASETS = {
+    "mnist": "MNIST (LeCun, Cortes & Burges): 60,000 train / 10,000 test handwritten digits, 28x28",
+    "fashion": "Fashion-MNIST (Zalando): 60,000 train / 10,000 test clothing images, 28x28, 10 classes",
+    "usps": "USPS (ESL version): 7,291 train / 2,007 test digits, 16x16",
+    "mnist_m": "MNIST-M (Ganin & Lempitsky): MNIST digits blended over BSDS500 photo patches, 32x32 RGB",
+}
+
+
+def _fmt(v) -> str:
+    if isinstance(v, float):
+        return f"{v:.2%}" if 0 <= v <= 1 else f"{v:.3f}"
+    if isinstance(v, dict):
+        return ", ".join(f"{k} {_fmt(x)}" for k, x in v.items())
+    if isinstance(v, list):
+        return " ".join(_fmt(x) if isinstance(x, float) and x <= 1 else str(x) for x in v)
+    return str(v)
+
+
+def metrics_table(metrics: dict) -> str:
+    """A markdown table: one row per metric, one column per variant."""
+    if not metrics:
+        return "_No metrics yet: run `python -m xmgan.evaluate <id>`._"
+    variants = list(metrics)
+    skip = {"evaluated", "class_histogram", "goals", "goals_met"}
+    keys = list(dict.fromkeys(k for v in variants for k in metrics[v] if k not in skip))
+    rows = ["| metric | " + " | ".join(variants) + " |", "|---|" + "---|" * len(variants)]
+    for k in keys:
+        rows.append(f"| {k} | " + " | ".join(_fmt(metrics[v].get(k, "")) for v in variants) + " |")
+    goals = [f"{v}: {_fmt(metrics[v]['goals'])} → {'met' if all(metrics[v]['goals_met'].values()) else 'NOT met'}"
+             for v in variants if metrics[v].get("goals")]
+    stamps = {f"{m['evaluated']['date']} on {m['evaluated']['hardware']}" for m in metrics.values() if "evaluated" in m}
+    if goals:
+        rows.append("\nGoals: " + "; ".join(goals) + ".")
+    if stamps:
+        rows.append("\nMeasured by `python -m xmgan.evaluate` on " + "; ".join(sorted(stamps)) + ".")
+    return "\n".join(rows)
+
+
+def render(model_id: str, folder: Path) -> str:
+    cfg = hub.read_json(folder / "config.json")
+    metrics = hub.read_json(folder / "metrics.json")
+    if model_id == "judges":
+        title, paper, desc = "Judges (evaluation classifiers)", "", (
+            "Small CNN classifiers, one per domain, trained on the domain's training split. xmgan uses them "
+            "to read generated images (accuracy of the requested class) and their 128-d penultimate features "
+            "for the Frechet distance.")
+    else:
+        from .registry import get_spec
+
+        spec = get_spec(model_id)
+        title, paper, desc = spec.title, f"[{spec.paper}]({spec.paper_url})", spec.description
+    lines = ["---", "library_name: xmgan", "license: mit", "tags: [gan, pytorch, xmgan]", "---", "",
+             f"# {title}", ""]
+    if paper:
+        lines += [f"Paper: {paper}", ""]
+    lines += [desc, "", "## Variants and training", ""]
+    for variant, v in cfg.get("variants", {}).items():
+        t = v.get("training", {})
+        lines += [f"### {variant}", "",
+                  f"- Data: {DATASETS.get(v.get('dataset', variant), v.get('dataset', variant))}",
+                  f"- Trained with `{t.get('command', '?')}`: {t.get('steps', '?')} steps, batch {t.get('batch', '?')}, "
+                  f"{t.get('precision', '?')}, {t.get('minutes', '?')} min on {t.get('device', '?')} ({t.get('date', '?')}).",
+                  "- Config: " + ", ".join(f"{k}={x}" for k, x in v.items() if k != "training"), ""]
+    lines += ["## Metrics (held-out data)", "", metrics_table(metrics), "",
+              "## Files", "", "`config.json` (constructor kwargs per variant), `model.safetensors` "
+              "(tensors named `<variant>/<net>.<param>`), `model.safetensors.sha256`, `metrics.json`.", ""]
+    return "\n".join(lines)
+
+
+def write_card(model_id: str, root: Path | None = None) -> Path:
+    folder = (root or hub.checkpoints_root()) / model_id
+    path = folder / "README.md"
+    path.write_text(render(model_id, folder))
+    return path

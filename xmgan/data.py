@@ -1,0 +1,105 @@
+"""Datasets as plain numpy arrays.
+
+Looks first in the folder named by `$XMGAN_DATA` (the npz files described in its README.md:
+`x_train, y_train, x_test, y_test`, uint8 images, white ink on black), then, where the web is reachable,
+downloads with torchvision (MNIST, FashionMNIST, USPS, SVHN) into `$XMGAN_CACHE` (default
+`~/.cache/xmgan`). A missing dataset raises `DataNotFound` with one sentence that says what to do.
+"""
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from .errors import DataNotFound, XmganError
+
+log = logging.getLogger(__name__)
+
+IMAGE_DATASETS = {
+    # name: (npz file, torchvision class or None, classes)
+    "mnist": ("mnist.npz", "MNIST"),
+    "fashion": ("fashion_mnist.npz", "FashionMNIST"),
+    "usps": ("usps.npz", "USPS"),
+    "mnist_m": ("mnist_m.npz", None),
+    "svhn": (None, "SVHN"),
+}
+
+CLASS_NAMES = {
+    "fashion": ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
+                "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"],
+}
+DIGITS = [str(i) for i in range(10)]
+
+
+def class_names(dataset: str) -> list[str]:
+    return CLASS_NAMES.get(dataset, DIGITS)
+
+
+@dataclass
+class Split:
+    x: np.ndarray  # (N, H, W) or (N, H, W, 3) uint8
+    y: np.ndarray  # (N,) int64
+
+    def __len__(self) -> int:
+        return len(self.y)
+
+
+def data_dir() -> Path | None:
+    """The folder of npz files: $XMGAN_DATA, else ../shared/data beside the repository if it exists."""
+    env = os.environ.get("XMGAN_DATA")
+    if env:
+        return Path(env)
+    guess = Path(__file__).resolve().parents[2] / "shared" / "data"
+    return guess if guess.is_dir() else None
+
+
+def load_images(name: str, split: str = "train") -> Split:
+    """`load_images("mnist", "test")` -> Split(x uint8, y int64)."""
+    if name not in IMAGE_DATASETS:
+        raise XmganError(f"Unknown dataset {name!r}; known: {', '.join(IMAGE_DATASETS)}.")
+    if split not in ("train", "test"):
+        raise XmganError(f"Split must be 'train' or 'test', not {split!r}.")
+    npz, tv_name = IMAGE_DATASETS[name]
+    folder = data_dir()
+    if npz and folder and (folder / npz).is_file():
+        with np.load(folder / npz) as z:
+            return Split(z[f"x_{split}"], z[f"y_{split}"].astype(np.int64))
+    if tv_name:
+        try:
+            return _torchvision(tv_name, split)
+        except Exception as e:  # no network, or torchvision refused
+            log.info("torchvision download of %s failed: %s", tv_name, e)
+    where = f"{folder}/{npz}" if folder and npz else "$XMGAN_DATA"
+    raise DataNotFound(
+        f"Dataset {name!r} was not found at {where} and could not be downloaded; "
+        f"set XMGAN_DATA to the folder holding {npz or 'it'} (see README, 'Data')."
+    )
+
+
+def _torchvision(tv_name: str, split: str) -> Split:
+    import torchvision
+
+    root = Path(os.environ.get("XMGAN_CACHE", Path.home() / ".cache" / "xmgan"))
+    cls = getattr(torchvision.datasets, tv_name)
+    if tv_name == "SVHN":
+        ds = cls(root, split=split, download=True)
+        x = np.transpose(ds.data, (0, 2, 3, 1))  # (N, 3, 32, 32) -> (N, 32, 32, 3)
+        return Split(np.ascontiguousarray(x), np.asarray(ds.labels, dtype=np.int64))
+    ds = cls(root, train=(split == "train"), download=True)
+    x = ds.data.numpy() if hasattr(ds.data, "numpy") else np.asarray(ds.data)
+    return Split(x.astype(np.uint8), np.asarray(ds.targets, dtype=np.int64))
+
+
+def to_float(x: np.ndarray) -> np.ndarray:
+    """uint8 images -> float32 in [-1, 1], channels first: (N, H, W[, C]) -> (N, C, H, W)."""
+    f = x.astype(np.float32) / 127.5 - 1.0
+    return f[:, None] if f.ndim == 3 else np.transpose(f, (0, 3, 1, 2))
+
+
+def to_uint8(x: np.ndarray) -> np.ndarray:
+    """float images in [-1, 1], (N, C, H, W) -> uint8 (N, H, W) for C=1 or (N, H, W, 3)."""
+    u = np.clip((x + 1.0) * 127.5 + 0.5, 0, 255).astype(np.uint8)
+    return u[:, 0] if u.shape[1] == 1 else np.transpose(u, (0, 2, 3, 1))

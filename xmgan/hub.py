@@ -1,0 +1,172 @@
+"""Where weights come from, and the checkpoint format.
+
+A checkpoint folder `checkpoints/<id>/` holds
+  config.json                 {"model_id", "variants": {variant: constructor kwargs + preprocessing facts}}
+  model.safetensors           tensors named "<variant>/<net>.<param>" (data only, never pickles)
+  model.safetensors.sha256    hex digest of model.safetensors, checked on every load
+  metrics.json                {variant: numbers written by `python -m xmgan.evaluate <id>`}
+  README.md                   model card
+Resolution order: local folder ($XMGAN_CHECKPOINTS or ./checkpoints) -> Hugging Face Hub repo
+($XMGAN_HUB_REPO_<ID>, default "<$XMGAN_HUB_ORG or xmgan>/xmgan-<id>", at $XMGAN_HUB_REVISION_<ID> or
+"main") -> WeightsNotFound saying how to train or download.
+
+    python -m xmgan.hub push ID --repo ORG/NAME   uploads checkpoints/ID as a Hub model repo
+"""
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import logging
+import os
+import tempfile
+from pathlib import Path
+
+import torch
+from safetensors.torch import load_file, save_file
+
+from .errors import WeightsNotFound, XmganError
+
+log = logging.getLogger(__name__)
+
+FILES = ("config.json", "model.safetensors", "model.safetensors.sha256", "metrics.json", "README.md")
+REQUIRED = ("config.json", "model.safetensors", "model.safetensors.sha256")
+
+
+def checkpoints_root() -> Path:
+    env = os.environ.get("XMGAN_CHECKPOINTS")
+    return Path(env) if env else Path(__file__).resolve().parents[1] / "checkpoints"
+
+
+def hub_repo(model_id: str) -> tuple[str, str]:
+    """(repo id, revision) for a model, from the environment or the defaults."""
+    key = model_id.upper()
+    org = os.environ.get("XMGAN_HUB_ORG", "xmgan")
+    repo = os.environ.get(f"XMGAN_HUB_REPO_{key}", f"{org}/xmgan-{model_id}")
+    revision = os.environ.get(f"XMGAN_HUB_REVISION_{key}", "main")
+    return repo, revision
+
+
+def resolve(model_id: str) -> Path:
+    """A folder holding the checkpoint files of `model_id`: local first, then the Hub."""
+    local = checkpoints_root() / model_id
+    if all((local / f).is_file() for f in REQUIRED):
+        return local
+    repo, revision = hub_repo(model_id)
+    try:
+        from huggingface_hub import snapshot_download
+
+        folder = Path(snapshot_download(repo_id=repo, revision=revision, allow_patterns=list(FILES)))
+    except Exception as e:  # offline, repo missing, auth: all end in the same advice
+        log.info("Hub download of %s@%s failed: %r", repo, revision, e)
+        raise WeightsNotFound(
+            f"No weights for {model_id!r}: {local} is missing and the Hugging Face Hub repo {repo}@{revision} "
+            f"could not be fetched ({type(e).__name__}); train them with `python train/train_{model_id}.py` "
+            f"or set XMGAN_HUB_REPO_{model_id.upper()} to a reachable repo."
+        ) from None
+    if not all((folder / f).is_file() for f in REQUIRED):
+        raise WeightsNotFound(f"The Hub repo {repo}@{revision} lacks one of {', '.join(REQUIRED)}.")
+    return folder
+
+
+def sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def read_json(path: Path) -> dict:
+    return json.loads(path.read_text()) if path.is_file() else {}
+
+
+def load_checkpoint(folder: Path) -> tuple[dict, dict[str, torch.Tensor]]:
+    """(config, tensors) after checking the recorded sha256."""
+    weights = folder / "model.safetensors"
+    expected = (folder / "model.safetensors.sha256").read_text().split()[0]
+    if sha256(weights) != expected:
+        raise XmganError(f"{weights} does not match its recorded sha256; the file is damaged, download or train it again.")
+    return read_json(folder / "config.json"), load_file(weights)
+
+
+def variant_state(tensors: dict[str, torch.Tensor], variant: str) -> dict[str, torch.Tensor]:
+    """The tensors of one variant with the "<variant>/" prefix removed."""
+    prefix = f"{variant}/"
+    return {k[len(prefix):]: v for k, v in tensors.items() if k.startswith(prefix)}
+
+
+def write_variant(model_id: str, variant: str, config: dict, state: dict[str, torch.Tensor],
+                  root: Path | None = None) -> Path:
+    """Add or replace one variant in checkpoints/<id>/, keeping the others; atomic file replacement."""
+    folder = (root or checkpoints_root()) / model_id
+    folder.mkdir(parents=True, exist_ok=True)
+    cfg = read_json(folder / "config.json") or {"model_id": model_id, "variants": {}}
+    cfg["variants"][variant] = config
+    tensors = {}
+    if (folder / "model.safetensors").is_file():
+        tensors = {k: v for k, v in load_file(folder / "model.safetensors").items()
+                   if not k.startswith(f"{variant}/")}
+    tensors.update({f"{variant}/{k}": v.detach().cpu().contiguous() for k, v in state.items()})
+    with tempfile.NamedTemporaryFile(dir=folder, suffix=".tmp", delete=False) as tmp:
+        pass
+    save_file(tensors, tmp.name, metadata={"model_id": model_id})
+    os.chmod(tmp.name, 0o644)
+    os.replace(tmp.name, folder / "model.safetensors")
+    (folder / "model.safetensors.sha256").write_text(sha256(folder / "model.safetensors") + "  model.safetensors\n")
+    (folder / "config.json").write_text(json.dumps(cfg, indent=2, sort_keys=True) + "\n")
+    return folder
+
+
+def write_metrics(model_id: str, variant: str, metrics: dict, root: Path | None = None) -> Path:
+    path = (root or checkpoints_root()) / model_id / "metrics.json"
+    all_metrics = read_json(path)
+    all_metrics[variant] = metrics
+    path.write_text(json.dumps(all_metrics, indent=2, sort_keys=True) + "\n")
+    return path
+
+
+def push_plan(model_id: str, repo: str) -> dict:
+    """Everything `push` sends, checked before any network call."""
+    folder = checkpoints_root() / model_id
+    missing = [f for f in FILES if not (folder / f).is_file()]
+    if missing:
+        raise XmganError(f"{folder} cannot be pushed: it lacks {', '.join(missing)}.")
+    load_checkpoint(folder)  # verifies the sha256
+    if repo.count("/") != 1:
+        raise XmganError(f"Hub repo must look like ORG/NAME, not {repo!r}.")
+    return {"repo_id": repo, "folder_path": str(folder), "allow_patterns": list(FILES)}
+
+
+def push(model_id: str, repo: str, private: bool = False) -> str:
+    """Upload checkpoints/<id>/ as a Hub model repo; returns the commit URL."""
+    plan = push_plan(model_id, repo)
+    from huggingface_hub import HfApi
+
+    api = HfApi()
+    try:
+        api.create_repo(plan["repo_id"], repo_type="model", private=private, exist_ok=True)
+        info = api.upload_folder(repo_type="model", commit_message=f"xmgan {model_id} checkpoint", **plan)
+    except Exception as e:
+        raise XmganError(f"Upload to {repo} failed ({type(e).__name__}: {e}); check the network and `hf auth login`.") from None
+    return str(getattr(info, "commit_url", info))
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="python -m xmgan.hub")
+    sub = p.add_subparsers(dest="cmd", required=True)
+    pp = sub.add_parser("push", help="upload checkpoints/ID to the Hub")
+    pp.add_argument("model_id")
+    pp.add_argument("--repo", required=True, help="ORG/NAME")
+    pp.add_argument("--private", action="store_true")
+    args = p.parse_args(argv)
+    try:
+        print(push(args.model_id, args.repo, args.private))
+    except XmganError as e:
+        print(f"error: {e}")
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

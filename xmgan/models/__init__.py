@@ -1,0 +1,1 @@
+"""One file per model: Config dataclass, networks (G and D), Pipeline."""

@@ -1,0 +1,121 @@
+"""Pipeline base: builds a model's networks from a checkpoint folder and runs them for inference.
+
+Subclasses set `Config` (a dataclass whose fields are the saved constructor kwargs) and `build(config)`
+(returns an nn.ModuleDict, e.g. {"G": ..., "D": ...}). Pipelines take and return plain values (ints,
+uint8 numpy arrays) and run on the CPU in float32 under `torch.inference_mode()`.
+"""
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+from typing import Any, ClassVar
+
+import numpy as np
+import torch
+from torch import nn
+
+from . import hub
+from .data import to_float
+from .errors import XmganError
+from .registry import ModelSpec
+
+
+def config_from_dict(cls, d: dict) -> Any:
+    names = {f.name for f in dataclasses.fields(cls)}
+    return cls(**{k: v for k, v in d.items() if k in names})
+
+
+class Pipeline:
+    spec: ClassVar[ModelSpec]
+    Config: ClassVar[type]
+
+    @staticmethod
+    def build(config) -> nn.ModuleDict:  # pragma: no cover - every model overrides
+        raise NotImplementedError
+
+    def __init__(self, nets: dict[str, nn.ModuleDict], configs: dict[str, Any],
+                 metrics: dict | None = None, card: str = "", extra: dict | None = None):
+        self.nets = {k: v.eval() for k, v in nets.items()}
+        self.configs = configs
+        self.metrics = metrics or {}
+        self.card = card
+        self.extra = extra or {}  # per-variant saved facts beyond the constructor kwargs (training info)
+
+    @property
+    def variants(self) -> list[str]:
+        return list(self.nets)
+
+    def net(self, variant: str | None = None) -> nn.ModuleDict:
+        variant = variant or self.variants[0]
+        if variant not in self.nets:
+            raise XmganError(f"{self.spec.id} has no variant {variant!r}; choose one of {', '.join(self.variants)}.")
+        return self.nets[variant]
+
+    def dataset(self, variant: str | None = None) -> str:
+        return self.configs[variant or self.variants[0]].dataset
+
+    def captioned(self, images: np.ndarray, variant: str | None = None) -> list[tuple[np.ndarray, str]]:
+        """Pair each generated uint8 image with the judge's verdict, e.g. "7 · 99%"."""
+        from .models.judge import get_judges
+
+        verdicts = get_judges().verdicts(self.dataset(variant), torch.from_numpy(to_float(images)))
+        return [(im, f"{name} · {conf:.0%}") for im, (name, conf) in zip(images, verdicts)]
+
+    @staticmethod
+    def check_count(n, low: int = 1, high: int = 64, what: str = "Count") -> int:
+        """A user-given number of images, checked: an int in [low, high]."""
+        try:
+            n = int(n)
+        except (TypeError, ValueError):
+            raise XmganError(f"{what} must be a whole number between {low} and {high}.") from None
+        if not low <= n <= high:
+            raise XmganError(f"{what} must be between {low} and {high}, not {n}.")
+        return n
+
+    @classmethod
+    def from_pretrained(cls, folder: str | Path | None = None) -> "Pipeline":
+        folder = Path(folder) if folder else hub.resolve(cls.spec.id)
+        cfg, tensors = hub.load_checkpoint(folder)
+        nets, configs, extra = {}, {}, {}
+        saved = cfg.get("variants", {})
+        for variant in sorted(saved, key=lambda v: (cls.spec.variants + (v,)).index(v)):  # spec order first
+            vcfg = saved[variant]
+            conf = config_from_dict(cls.Config, vcfg)
+            net = cls.build(conf)
+            net.load_state_dict(hub.variant_state(tensors, variant))
+            nets[variant], configs[variant], extra[variant] = net, conf, vcfg
+        if not nets:
+            raise XmganError(f"{folder}/config.json lists no trained variants.")
+        card = (folder / "README.md").read_text() if (folder / "README.md").is_file() else ""
+        return cls(nets, configs, hub.read_json(folder / "metrics.json"), card, extra)
+
+    @classmethod
+    def random_init(cls, configs: dict[str, Any], seed: int = 0) -> "Pipeline":
+        """Untrained networks: for tests and the first training step only, never for the app."""
+        torch.manual_seed(seed)
+        return cls({v: cls.build(c) for v, c in configs.items()}, configs)
+
+
+def seeded_normal(shape: tuple[int, ...], seed) -> torch.Tensor:
+    """Standard normal noise that depends only on `seed` (a whole number in [0, 2**31))."""
+    try:
+        ok = float(seed) == int(seed) and 0 <= int(seed) < 2**31
+    except (TypeError, ValueError, OverflowError):
+        ok = False
+    if not ok:
+        raise XmganError(f"Seed must be a whole number from 0 to {2**31 - 1}, not {seed!r}.")
+    g = torch.Generator().manual_seed(int(seed))
+    return torch.randn(shape, generator=g)
+
+
+def grid(images: np.ndarray, nrow: int, pad: int = 2) -> np.ndarray:
+    """(N, H, W[, 3]) uint8 -> one tiled image with `nrow` images per row and dark gutters."""
+    n, h, w = images.shape[:3]
+    ncol = nrow
+    rows = (n + ncol - 1) // ncol
+    shape = (rows * (h + pad) + pad, ncol * (w + pad) + pad) + images.shape[3:]
+    out = np.full(shape, 40, dtype=np.uint8)
+    for i, im in enumerate(images):
+        r, c = divmod(i, ncol)
+        out[pad + r * (h + pad): pad + r * (h + pad) + h, pad + c * (w + pad): pad + c * (w + pad) + w] = im
+    return out

@@ -1,0 +1,97 @@
+"""Model registry: every model declares a ModelSpec and registers its pipeline class under an id.
+
+The app builds one tab per spec; `xmgan.load(id)` builds the pipeline with weights from `xmgan.hub`.
+"""
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+from typing import Callable
+
+from .errors import XmganError
+
+# Modules that register models; imported on first use so `import xmgan` stays cheap.
+MODEL_MODULES = ("gan", "cgan")
+
+TASK_KINDS = ("sample", "image->image", "audio->audio", "audio<->image")
+
+
+@dataclass(frozen=True)
+class Action:
+    """One button of a model's tab: calls `pipeline.<method>(**inputs)`; `method` is also its api_name.
+
+    Input names the app knows: variant, seed, seed_b, label, count, steps, image, audio.
+    Output kinds: gallery (list of (uint8 image, caption)), image (uint8 array), text (markdown).
+    """
+    method: str
+    label: str
+    inputs: tuple[str, ...]
+    outputs: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    id: str
+    title: str
+    paper: str            # citation, e.g. "Goodfellow et al., Generative Adversarial Nets, 2014"
+    paper_url: str
+    task: str             # one of TASK_KINDS
+    variants: tuple[str, ...]  # datasets / tasks one checkpoint folder holds, e.g. ("mnist", "fashion")
+    actions: tuple[Action, ...]  # the buttons of its tab; their inputs/outputs are the model's
+    description: str = ""
+
+    @property
+    def inputs(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(i for a in self.actions for i in a.inputs))
+
+    @property
+    def outputs(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(o for a in self.actions for o in a.outputs))
+
+    def __post_init__(self) -> None:
+        if self.task not in TASK_KINDS:
+            raise ValueError(f"task {self.task!r} is not one of {TASK_KINDS}")
+
+
+_SPECS: dict[str, ModelSpec] = {}
+_PIPELINES: dict[str, Callable] = {}
+_loaded = False
+
+
+def register(spec: ModelSpec) -> Callable:
+    """Class decorator: `@register(SPEC)` above a Pipeline class."""
+
+    def wrap(cls):
+        if spec.id in _SPECS and _PIPELINES[spec.id] is not cls:
+            raise ValueError(f"model id {spec.id!r} registered twice")
+        _SPECS[spec.id] = spec
+        _PIPELINES[spec.id] = cls
+        cls.spec = spec
+        return cls
+
+    return wrap
+
+
+def _import_all() -> None:
+    global _loaded
+    if not _loaded:
+        for name in MODEL_MODULES:
+            importlib.import_module(f"xmgan.models.{name}")
+        _loaded = True
+
+
+def list_models() -> list[str]:
+    _import_all()
+    return list(_SPECS)
+
+
+def get_spec(model_id: str) -> ModelSpec:
+    _import_all()
+    if model_id not in _SPECS:
+        raise XmganError(f"Unknown model id {model_id!r}; valid ids are: {', '.join(sorted(_SPECS))}.")
+    return _SPECS[model_id]
+
+
+def get_pipeline_class(model_id: str):
+    get_spec(model_id)
+    return _PIPELINES[model_id]
