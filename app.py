@@ -7,6 +7,7 @@ This file only assembles the UI: widgets come from each spec's action inputs, bu
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import gradio as gr
 
@@ -15,6 +16,7 @@ from xmgan.card import metrics_table
 from xmgan.data import class_names
 from xmgan.hub import checkpoints_root, read_json
 
+ROOT = Path(__file__).resolve().parent
 CSS = """
 .pixelated img { image-rendering: pixelated; }
 footer { display: none !important; }
@@ -30,7 +32,11 @@ classifier says what it sees and how sure it is. Models load on first use (a sec
 def make_input(name: str, spec: xmgan.registry.ModelSpec) -> gr.components.Component:
     """The widget for one named input of a spec's actions."""
     if name == "variant":
-        return gr.Radio(list(spec.variants), value=spec.variants[0], label="Dataset")
+        return gr.Radio(list(spec.variants), value=spec.variants[0], label=spec.variant_label)
+    if name == "image":
+        return gr.Sketchpad(label="Draw a digit, or upload / paste a picture", sources=("upload", "clipboard"),
+                            type="numpy", image_mode="RGBA", canvas_size=(280, 280), format="png", layers=False,
+                            brush=gr.Brush(default_size=22, colors=["#000000"], color_mode="fixed"))
     if name == "label":
         names = class_names(spec.variants[0])
         return gr.Dropdown(names, value=names[0], label="Class")
@@ -82,6 +88,9 @@ def build_tab(spec: xmgan.registry.ModelSpec) -> None:
         gr.Markdown(f"{spec.description}  \nPaper: [{spec.paper}]({spec.paper_url})")
         with gr.Row():
             widgets = {name: make_input(name, spec) for name in spec.inputs}
+        if "image" in widgets and spec.examples:
+            gr.Examples([[str(ROOT / path)] for path in spec.examples], [widgets["image"]],
+                        label="Examples from the held-out test sets")
         if "variant" in widgets and "label" in widgets:  # class names follow the dataset
             widgets["variant"].change(lambda v: gr.Dropdown(choices=class_names(v), value=class_names(v)[0]),
                                       widgets["variant"], widgets["label"], api_name=False)

@@ -33,6 +33,14 @@ TRAIN_SCRIPTS = [
 DEFAULTS = {"seed": 0, "seed_b": 1, "count": 16, "steps": 10, "label": 7}
 
 
+def default_inputs(model_id: str, action) -> dict:
+    """The inputs a first click on the tab would send (the first example for an image input)."""
+    kwargs = {k: DEFAULTS[k] for k in action.inputs if k in DEFAULTS}
+    if "image" in action.inputs:
+        kwargs["image"] = str(ROOT / xmgan.get_spec(model_id).examples[0])
+    return kwargs
+
+
 def latency(fn, repeats: int) -> dict:
     fn()  # warm-up: first call pays for lazy loading and allocator growth
     times = []
@@ -48,7 +56,7 @@ def bench_inference(repeats: int = 30) -> list[dict]:
     for model_id in xmgan.list_models():
         pipe = xmgan.load(model_id)
         for action in xmgan.get_spec(model_id).actions:
-            kwargs = {k: DEFAULTS[k] for k in action.inputs if k in DEFAULTS}
+            kwargs = default_inputs(model_id, action)
             method = getattr(pipe, action.method)
             rows.append({"model": model_id, "action": action.method, "args": kwargs,
                          **latency(lambda: method(**kwargs), repeats)})

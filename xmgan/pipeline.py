@@ -28,6 +28,17 @@ def config_from_dict(cls, d: dict) -> Any:
 class Pipeline:
     spec: ClassVar[ModelSpec]
     Config: ClassVar[type]
+    goals: ClassVar[dict[str, dict]] = {}  # per variant, e.g. {"mnist": {"accuracy": 0.99, "fd_ratio_max": 2}}
+
+    @staticmethod
+    def smoke_loss(nets: nn.ModuleDict, config) -> torch.Tensor:  # pragma: no cover - every model overrides
+        """A scalar through every network on a tiny random batch (tests: shapes, finite, gradients reach
+        each network). Models assert their own output shapes inside."""
+        raise NotImplementedError
+
+    def evaluate(self, variant: str) -> dict:  # pragma: no cover - every model overrides
+        """Metrics of one variant on held-out data (called by `python -m xmgan.evaluate <id>`)."""
+        raise NotImplementedError
 
     @staticmethod
     def build(config) -> nn.ModuleDict:  # pragma: no cover - every model overrides

@@ -5,13 +5,16 @@ The app builds one tab per spec; `xmgan.load(id)` builds the pipeline with weigh
 from __future__ import annotations
 
 import importlib
+import pkgutil
 from dataclasses import dataclass
 from typing import Callable
 
 from .errors import XmganError
 
-# Modules that register models; imported on first use so `import xmgan` stays cheap.
-MODEL_MODULES = ("gan", "cgan")
+# Every module in xmgan/models/ registers its model when imported (on first use, so `import xmgan`
+# stays cheap); adding a model is adding a file. Helper modules there start with "_" or are listed here.
+NOT_MODELS = {"judge"}
+ORDER = ("gan", "cgan")  # tab order for these; later files follow in name order
 
 TASK_KINDS = ("sample", "image->image", "audio->audio", "audio<->image")
 
@@ -20,7 +23,8 @@ TASK_KINDS = ("sample", "image->image", "audio->audio", "audio<->image")
 class Action:
     """One button of a model's tab: calls `pipeline.<method>(**inputs)`; `method` is also its api_name.
 
-    Input names the app knows: variant, seed, seed_b, label, count, steps, image, audio.
+    Input names the app knows: variant, seed, seed_b, label, count, steps, image (drawn or uploaded:
+    the pipeline receives whatever the widget gives and normalises it with xmgan.images).
     Output kinds: gallery (list of (uint8 image, caption)), image (uint8 array), text (markdown).
     """
     method: str
@@ -39,6 +43,8 @@ class ModelSpec:
     variants: tuple[str, ...]  # datasets / tasks one checkpoint folder holds, e.g. ("mnist", "fashion")
     actions: tuple[Action, ...]  # the buttons of its tab; their inputs/outputs are the model's
     description: str = ""
+    variant_label: str = "Dataset"  # what the app calls the variant picker ("Task", "Direction", ...)
+    examples: tuple[str, ...] = ()  # clickable example inputs: files relative to the repo root (examples/...)
 
     @property
     def inputs(self) -> tuple[str, ...]:
@@ -75,7 +81,11 @@ def register(spec: ModelSpec) -> Callable:
 def _import_all() -> None:
     global _loaded
     if not _loaded:
-        for name in MODEL_MODULES:
+        from . import models
+
+        names = [m.name for m in pkgutil.iter_modules(models.__path__)
+                 if not m.name.startswith("_") and m.name not in NOT_MODELS]
+        for name in sorted(names, key=lambda n: (ORDER.index(n) if n in ORDER else len(ORDER), n)):
             importlib.import_module(f"xmgan.models.{name}")
         _loaded = True
 

@@ -15,7 +15,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ..data import class_names, to_uint8
+from ..data import class_names, to_float, to_uint8
 from ..errors import XmganError
 from ..pipeline import Pipeline, grid, seeded_normal
 from ..registry import Action, ModelSpec, register
@@ -90,10 +90,20 @@ SPEC = ModelSpec(
 @register(SPEC)
 class CganPipeline(Pipeline):
     Config = Config
+    goals = {"mnist": {"accuracy": 0.99, "fd_ratio_max": 2.0}, "fashion": {"accuracy": 0.90, "fd_ratio_max": 2.0}}
 
     @staticmethod
     def build(config: Config) -> nn.ModuleDict:
         return nn.ModuleDict({"G": Generator(config), "D": Discriminator(config)})
+
+    @staticmethod
+    def smoke_loss(nets: nn.ModuleDict, config: Config) -> torch.Tensor:
+        y = torch.tensor([0, 1, 2, config.n_classes - 1])
+        fake = nets["G"](torch.randn(4, config.z_dim), y)
+        assert fake.shape == (4, config.channels, config.image_size, config.image_size)
+        logits = nets["D"](fake, y)
+        assert logits.shape == (4,)
+        return logits.mean()
 
     def class_names(self, variant: str | None = None) -> list[str]:
         return class_names(self.dataset(variant))
@@ -127,3 +137,22 @@ class CganPipeline(Pipeline):
         n = len(self.class_names(variant))
         labels = np.repeat(np.arange(n), per_class)
         return grid(self.images_for(labels, seed, variant), nrow=per_class)
+
+    def evaluate(self, variant: str, n: int = 10000) -> dict:
+        """n images, n/10 per class: the judge's accuracy on the requested class, FD, coverage."""
+        from ..evaluate import class_coverage, fd_block, real_features
+        from .judge import get_judges, predict
+
+        judge = get_judges()[self.dataset(variant)]
+        k = judge.config.n_classes
+        asked = np.repeat(np.arange(k), n // k)
+        imgs = np.concatenate([self.images_for(asked[i:i + 500], seed=i, variant=variant)
+                               for i in range(0, len(asked), 500)])
+        labels, feats = predict(judge, to_float(imgs))
+        return {
+            "n_generated": len(imgs),
+            "accuracy": round(float((labels == asked).mean()), 4),
+            "per_class_accuracy": [round(float((labels[asked == c] == c).mean()), 4) for c in range(k)],
+            **fd_block(feats, *real_features(judge, self.dataset(variant))),
+            **class_coverage(labels, k),
+        }

@@ -14,7 +14,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from ..data import to_uint8
+from ..data import to_float, to_uint8
 from ..pipeline import Pipeline, grid, seeded_normal
 from ..registry import Action, ModelSpec, register
 
@@ -91,10 +91,19 @@ def slerp(a: torch.Tensor, b: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
 @register(SPEC)
 class GanPipeline(Pipeline):
     Config = Config
+    goals = {"mnist": {"fd_ratio_max": 2.0}}
 
     @staticmethod
     def build(config: Config) -> nn.ModuleDict:
         return nn.ModuleDict({"G": Generator(config), "D": Discriminator(config)})
+
+    @staticmethod
+    def smoke_loss(nets: nn.ModuleDict, config: Config) -> torch.Tensor:
+        fake = nets["G"](torch.randn(4, config.z_dim))
+        assert fake.shape == (4, config.channels, config.image_size, config.image_size)
+        logits = nets["D"](fake)
+        assert logits.shape == (4,)
+        return logits.mean()
 
     @torch.inference_mode()
     def generate(self, z: torch.Tensor, variant: str | None = None) -> torch.Tensor:
@@ -118,3 +127,14 @@ class GanPipeline(Pipeline):
         a, b = self.latents(seed, 1, variant)[0], self.latents(seed_b, 1, variant)[0]
         z = slerp(a, b, torch.linspace(0, 1, steps))
         return grid(to_uint8(self.generate(z, variant).numpy()), nrow=steps)
+
+    def evaluate(self, variant: str, n: int = 10000) -> dict:
+        """FD of n samples vs the real test set (beside its floor) and the judge's class coverage."""
+        from ..evaluate import class_coverage, fd_block, real_features
+        from .judge import get_judges, predict
+
+        judge = get_judges()[self.dataset(variant)]
+        imgs = np.concatenate([self.images(seed=s, count=500, variant=variant) for s in range(n // 500)])
+        labels, feats = predict(judge, to_float(imgs))
+        return {"n_generated": len(imgs), **fd_block(feats, *real_features(judge, self.dataset(variant))),
+                **class_coverage(labels, judge.config.n_classes)}

@@ -1,0 +1,97 @@
+"""Turn whatever a user gives (a Sketchpad dict, an upload of any size/colour, a numpy array, a PIL image)
+into a model input that looks like the training data: float32 in [-1, 1], (C, S, S).
+
+Digits are normalised the MNIST way: light ink on a dark background (inverted when the border is light),
+cropped to the ink's bounding box, scaled so the longer side is 20/28 of the frame and centred.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, UnidentifiedImageError
+
+from .errors import BadInput
+
+MAX_PIXELS = 40_000_000  # about 6,000 x 6,000: beyond this we refuse rather than risk memory and time
+MAX_FILE_BYTES = 25 * 2**20
+
+
+def to_pil(img) -> Image.Image:
+    """Sketchpad/ImageEditor dict, file path, numpy array or PIL image -> PIL image (RGBA kept)."""
+    if img is None:
+        raise BadInput("No image: draw a digit, upload a picture or click an example first.")
+    if isinstance(img, dict):  # Gradio ImageEditor/Sketchpad value: the flattened drawing is "composite"
+        img = img.get("composite") if img.get("composite") is not None else img.get("background")
+        if img is None:
+            raise BadInput("The canvas is empty: draw a digit or upload a picture first.")
+    if isinstance(img, (str, Path)):
+        path = Path(img)
+        if not path.is_file():
+            raise BadInput(f"Image file {path.name!r} was not found.")
+        if path.stat().st_size > MAX_FILE_BYTES:
+            raise BadInput(f"The image file is {path.stat().st_size / 2**20:.0f} MB; please upload one under 25 MB.")
+        try:
+            img = Image.open(path)
+            img.load()
+        except (UnidentifiedImageError, OSError):
+            raise BadInput(f"{path.name!r} is not an image this app can read; upload a PNG or JPEG.") from None
+    if isinstance(img, np.ndarray):
+        if img.ndim not in (2, 3) or img.size == 0 or (img.ndim == 3 and img.shape[2] not in (1, 3, 4)):
+            raise BadInput(f"An image array must be (H, W), (H, W, 3) or (H, W, 4), not {img.shape}.")
+        if img.shape[0] * img.shape[1] > MAX_PIXELS:
+            raise BadInput(f"The image is {img.shape[1]}x{img.shape[0]} pixels; please use one under 6000x6000.")
+        arr = img
+        if arr.dtype != np.uint8:
+            arr = np.clip(arr * 255 if arr.max() <= 1.0 else arr, 0, 255).astype(np.uint8)
+        img = Image.fromarray(arr[..., 0] if arr.ndim == 3 and arr.shape[2] == 1 else arr)
+    if not isinstance(img, Image.Image):
+        raise BadInput(f"Expected an image, got {type(img).__name__}.")
+    if img.width * img.height > MAX_PIXELS:
+        raise BadInput(f"The image is {img.width}x{img.height} pixels; please use one under 6000x6000.")
+    return img
+
+
+def flatten_alpha(img: Image.Image) -> Image.Image:
+    """Transparent pixels (an untouched Sketchpad canvas) become white paper; the ink stays."""
+    if img.mode in ("RGBA", "LA", "P"):
+        img = img.convert("RGBA")
+        paper = Image.new("RGBA", img.size, (255, 255, 255, 255))
+        img = Image.alpha_composite(paper, img)
+    return img.convert("RGB")
+
+
+def digit_like_mnist(img, size: int = 28, box: int = 20) -> np.ndarray:
+    """Any picture of a digit -> (1, size, size) float32 in [-1, 1], white ink on black, centred."""
+    grey = np.asarray(flatten_alpha(to_pil(img)).convert("L"), dtype=np.float32)
+    border = np.concatenate([grey[0], grey[-1], grey[:, 0], grey[:, -1]])
+    if np.median(border) > 127:  # dark ink on light paper: invert so ink is bright as in MNIST
+        grey = 255 - grey
+    grey = grey - np.median(border if np.median(border) <= 127 else 255 - border)
+    grey = np.clip(grey, 0, None)
+    if grey.max() < 25:
+        raise BadInput("The image looks blank: no ink stands out from the background.")
+    ys, xs = np.nonzero(grey > 0.2 * grey.max())
+    crop = grey[ys.min():ys.max() + 1, xs.min():xs.max() + 1]
+    h, w = crop.shape
+    scale = box / max(h, w)
+    small = Image.fromarray((crop / crop.max() * 255).astype(np.uint8)).resize(
+        (max(1, round(w * scale)), max(1, round(h * scale))), Image.LANCZOS)
+    out = np.zeros((size, size), dtype=np.float32)
+    sh, sw = small.height, small.width
+    top, left = (size - sh) // 2, (size - sw) // 2
+    out[top:top + sh, left:left + sw] = np.asarray(small, dtype=np.float32)
+    return (out / 127.5 - 1.0)[None]
+
+
+def photo_like(img, size: int = 32) -> np.ndarray:
+    """Any colour picture -> (3, size, size) float32 in [-1, 1]: centre square crop, resize. For domains
+    such as MNIST-M where the background is part of the image."""
+    rgb = flatten_alpha(to_pil(img))
+    side = min(rgb.size)
+    left, top = (rgb.width - side) // 2, (rgb.height - side) // 2
+    rgb = rgb.crop((left, top, left + side, top + side)).resize((size, size), Image.BILINEAR)
+    arr = np.asarray(rgb, dtype=np.float32)
+    if arr.std() < 2:
+        raise BadInput("The image is a single flat colour: there is nothing to translate.")
+    return np.transpose(arr / 127.5 - 1.0, (2, 0, 1))
