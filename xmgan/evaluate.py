@@ -92,8 +92,16 @@ def run_model(model_id: str) -> dict:
     return {v: pipe.evaluate(v) for v in pipe.variants}
 
 
+def goals_of(model_id: str, variant: str) -> dict:
+    if model_id == "judges":
+        return JUDGE_GOALS.get(variant, {})
+    from .registry import get_pipeline_class
+
+    return get_pipeline_class(model_id).goals.get(variant, {})
+
+
 def with_goals(model_id: str, variant: str, m: dict) -> dict:
-    goals = GOALS.get((model_id, variant), {})
+    goals = goals_of(model_id, variant)
     met = {}
     for key, goal in goals.items():
         if key.endswith("_max"):
