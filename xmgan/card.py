@@ -16,13 +16,16 @@ DATASETS = {
 }
 
 
-def _fmt(v) -> str:
+def _fmt(v, key: str = "") -> str:
+    """Accuracies as percentages, other floats with 3 decimals, lists and dicts item by item."""
+    if isinstance(v, bool):
+        return str(v)
     if isinstance(v, float):
-        return f"{v:.2%}" if 0 <= v <= 1 else f"{v:.3f}"
+        return f"{v:.2%}" if "accuracy" in key else f"{v:.3f}"
     if isinstance(v, dict):
-        return ", ".join(f"{k} {_fmt(x)}" for k, x in v.items())
+        return ", ".join(f"{k} {_fmt(x, k)}" for k, x in v.items())
     if isinstance(v, list):
-        return " ".join(_fmt(x) if isinstance(x, float) and x <= 1 else str(x) for x in v)
+        return " ".join(_fmt(x, key) for x in v)
     return str(v)
 
 
@@ -35,7 +38,7 @@ def metrics_table(metrics: dict) -> str:
     keys = list(dict.fromkeys(k for v in variants for k in metrics[v] if k not in skip))
     rows = ["| metric | " + " | ".join(variants) + " |", "|---|" + "---|" * len(variants)]
     for k in keys:
-        rows.append(f"| {k} | " + " | ".join(_fmt(metrics[v].get(k, "")) for v in variants) + " |")
+        rows.append(f"| {k} | " + " | ".join(_fmt(metrics[v].get(k, ""), k) for v in variants) + " |")
     goals = [f"{v}: {_fmt(metrics[v]['goals'])} → {'met' if all(metrics[v]['goals_met'].values()) else 'NOT met'}"
              for v in variants if metrics[v].get("goals")]
     stamps = {f"{m['evaluated']['date']} on {m['evaluated']['hardware']}" for m in metrics.values() if "evaluated" in m}
@@ -82,3 +85,44 @@ def write_card(model_id: str, root: Path | None = None) -> Path:
     path = folder / "README.md"
     path.write_text(render(model_id, folder))
     return path
+
+
+# -- the README's results section ------------------------------------------------------------------------
+START, END = "<!-- results:start (python -m xmgan.card) -->", "<!-- results:end -->"
+HEADLINE = ("accuracy", "test_accuracy", "fd", "fd_floor_train_vs_test", "fd_ratio", "classes_covered",
+            "source_accuracy_untranslated")
+
+
+def results_section(root: Path | None = None) -> str:
+    """One table over every checkpoint folder: the headline metrics, goals, and where they came from."""
+    root = root or hub.checkpoints_root()
+    rows = ["| model / variant | " + " | ".join(HEADLINE) + " | goals | training | evaluated |",
+            "|---|" + "---|" * (len(HEADLINE) + 3)]
+    for folder in sorted(p for p in root.iterdir() if (p / "metrics.json").is_file()):
+        cfg = hub.read_json(folder / "config.json").get("variants", {})
+        for variant, m in hub.read_json(folder / "metrics.json").items():
+            t = cfg.get(variant, {}).get("training", {})
+            goals = "met" if m.get("goals_met") and all(m["goals_met"].values()) else (
+                "missed: " + ", ".join(k for k, ok in m.get("goals_met", {}).items() if not ok) if m.get("goals_met") else "")
+            cells = [_fmt(m[k], k) if k in m else "" for k in HEADLINE]
+            rows.append(f"| {folder.name} / {variant} | " + " | ".join(cells) + f" | {goals} | "
+                        f"{t.get('steps', '?')} steps, {t.get('minutes', '?')} min | {m.get('evaluated', {}).get('date', '?')} |")
+    machines = sorted({m.get("evaluated", {}).get("hardware", "?") for folder in root.iterdir()
+                       if (folder / "metrics.json").is_file() for m in hub.read_json(folder / "metrics.json").values()})
+    return "\n".join(rows) + "\n\nHardware: " + "; ".join(machines) + ". FD is the Fréchet distance on the judge's " \
+        "features against the real test set; the floor is the same distance from 10,000 real training images " \
+        "(what a perfect generator would score)."
+
+
+def update_readme(readme: Path) -> None:
+    text = readme.read_text()
+    if START not in text or END not in text:
+        raise SystemExit(f"{readme} lacks the markers {START} ... {END}")
+    head, rest = text.split(START, 1)
+    _, tail = rest.split(END, 1)
+    readme.write_text(f"{head}{START}\n{results_section()}\n{END}{tail}")
+
+
+if __name__ == "__main__":
+    update_readme(Path(__file__).resolve().parents[1] / "README.md")
+    print("README.md results section rewritten from checkpoints/*/metrics.json")
