@@ -26,11 +26,14 @@ def train(script, tmp_path, *args, wait=True, runs="runs"):
     return subprocess.run(cmd, env=env, capture_output=True, text=True, check=True, timeout=300)
 
 
-@pytest.mark.parametrize("script,model_id,variant", [
-    ("train_gan.py", "gan", "mnist"), ("train_cgan.py", "cgan", "fashion"), ("train_judges.py", "judges", "mnist"),
+@pytest.mark.parametrize("script,model_id,variant,extra", [
+    ("train_gan.py", "gan", "mnist", []),
+    ("train_cgan.py", "cgan", "fashion", ["--dataset", "fashion"]),
+    ("train_judges.py", "judges", "mnist", ["--dataset", "mnist"]),
+    ("train_dtn.py", "dtn", "usps2mnist", ["--task", "usps2mnist", "--f-steps", "2"]),
+    ("train_latent_gan.py", "latent_gan", "mnist_0to5", ["--task", "mnist_0to5", "--vae-steps", "2", "--map-batch", "8"]),
 ])
-def test_script_writes_a_loadable_checkpoint(tmp_path, script, model_id, variant):
-    extra = [] if model_id == "gan" else ["--dataset", variant]
+def test_script_writes_a_loadable_checkpoint(tmp_path, script, model_id, variant, extra):
     train(script, tmp_path, "--steps", "4", "--batch", "8", *extra)
     folder = tmp_path / "ck" / model_id
     cfg = json.loads((folder / "config.json").read_text())

@@ -145,7 +145,7 @@ class Trainer:
 
     def load_state(self, objects: dict) -> int:
         """Restore objects and return the step to continue from (0 without --resume)."""
-        self.loop_started, self.start_step = time.time(), 0
+        self.restart_clock(0)
         if not (self.args.resume and self.state_path.is_file()):
             return 0
         state = torch.load(self.state_path, map_location=self.device, weights_only=True)
@@ -153,7 +153,7 @@ class Trainer:
             v.load_state_dict(state[k])
         self.elapsed_before = state.get("elapsed", 0.0)
         log.info("resumed %s/%s at step %d", self.model_id, self.variant, state["step"])
-        self.start_step = int(state["step"])
+        self.restart_clock(int(state["step"]))
         return self.start_step
 
     def elapsed(self) -> float:
@@ -165,7 +165,7 @@ class Trainer:
             im = grid(to_uint8(images.float().cpu().numpy()), nrow)
             Image.fromarray(im).save(self.run_dir / f"samples_{step:06d}.png")
 
-    def save_pretrained(self, config, state: dict[str, torch.Tensor], steps: int) -> Path | None:
+    def save_pretrained(self, config, state: dict[str, torch.Tensor], steps: int, extra: dict | None = None) -> Path | None:
         """Write checkpoints/<id>/ (the variant's weights and config with how it was trained)."""
         if not self.main or self.args.no_save:
             return None
@@ -178,21 +178,38 @@ class Trainer:
             "device": hardware(),
             "minutes": round(self.elapsed() / 60, 1), "date": date.today().isoformat(),
             "torch": torch.__version__,
+            **(extra or {}),
         }
         folder = hub.write_variant(self.model_id, self.variant, cfg, state, self.args.checkpoints)
         log.info("wrote %s (variant %s)", folder, self.variant)
         (self.run_dir / "done.json").write_text(json.dumps(cfg["training"], indent=2))
         return folder
 
-    def finish(self, config, state: dict[str, torch.Tensor]) -> None:
-        """End of training: record the speed, write checkpoints/<id>/, leave the process group."""
+    def average_buffers(self, *modules: torch.nn.Module) -> None:
+        """Batch-norm running statistics are per process (each sees its own batches); average them so
+        every process goes on with, and ships, the same networks."""
+        if self.world == 1:
+            return
+        for m in modules:
+            for b in m.buffers():
+                if b.is_floating_point():
+                    dist.all_reduce(b)
+                    b /= self.world
+
+    def restart_clock(self, step: int) -> None:
+        """Measure steps/s from here (e.g. only the second stage of a two-stage script)."""
+        self.loop_started, self.start_step = time.time(), step
+
+    def finish(self, config, state: dict[str, torch.Tensor], extra: dict | None = None) -> None:
+        """End of training: record the speed, write checkpoints/<id>/ (with `extra` training facts, such
+        as a first stage's steps), leave the process group."""
         steps = self.args.steps
         rate = (steps - self.start_step) / max(time.time() - self.loop_started, 1e-9)
         if self.main:
             (self.run_dir / "speed.json").write_text(json.dumps({"steps_per_s": round(rate, 2), "world": self.world}))
             log.info("%.2f steps/s over %d steps", rate, steps - self.start_step)
         self.check_in_sync(state)
-        self.save_pretrained(config, state, steps)
+        self.save_pretrained(config, state, steps, extra)
         self.close()
 
     def check_in_sync(self, state: dict[str, torch.Tensor]) -> None:

@@ -71,6 +71,7 @@ def main() -> None:
         if (step + 1) % args.ckpt_every == 0:
             tr.save_state(step + 1, objects)
 
+    tr.average_buffers(G_ema, D)
     tr.finish(config, {**{f"G.{k}": v for k, v in G_ema.state_dict().items()},
                        **{f"D.{k}": v for k, v in D.state_dict().items()}})
 

@@ -5,7 +5,9 @@
     python train/train_latent_gan.py --task usps2mnist       # USPS -> MNIST
     python train/train_latent_gan.py --task usps2mnist --resume
 --steps counts both stages: steps 0 .. --vae-steps - 1 train the two VAEs (stage 1); the rest train the
-mappers and latent discriminators with the VAEs frozen (stage 2).
+mappers and latent discriminators with the VAEs frozen (stage 2). Defaults: 10,000 + 10,000 steps, about
+14 min per task on 2 CPU cores shared with another training run (--threads 1: 19 and 37 steps/s); where
+other jobs share the cores, pass --threads 1 (two processes each using every core slow both down tenfold).
 Writes the task into checkpoints/latent_gan/; then run `python -m xmgan.evaluate latent_gan`.
 """
 import copy
@@ -62,9 +64,9 @@ def bce(logits: torch.Tensor, real: bool) -> torch.Tensor:
 
 
 def main() -> None:
-    p = base_parser(__doc__, steps=7000, batch=64, lr=2e-4)
+    p = base_parser(__doc__, steps=20000, batch=64, lr=2e-4)
     p.add_argument("--task", default="mnist_0to5", choices=list(TASKS))
-    p.add_argument("--vae-steps", type=int, default=3000, help="stage 1 steps (part of --steps)")
+    p.add_argument("--vae-steps", type=int, default=10000, help="stage 1 steps (part of --steps)")
     p.add_argument("--vae-lr", type=float, default=1e-3)
     p.add_argument("--map-batch", type=int, default=256, help="latent pairs per stage-2 step")
     p.add_argument("--latent-dim", type=int, default=Config.latent_dim)
@@ -193,7 +195,8 @@ def main() -> None:
         (tr.run_dir / "stage_speed.json").write_text(json.dumps(speeds))
 
     # The app's latent plot: a PCA of each frozen latent space, fitted on test images, kept as VAE buffers.
-    for vae, dom, classes in ((vae1, config.source, config.source_classes), (vae2, config.target, config.target_classes)):
+    for vae, dom, classes in ((vae1, config.source, config.source_classes),
+                              (vae2, config.target, config.target_classes)):
         x, y = load_domain(dom, "test", classes)
         vae.cpu().fit_pca(x, y - classes[0], config.plot_per_class)
     shipped = {"vae1": vae1, "vae2": vae2, "G1": G1_ema, "G2": G2_ema, "D1": D1, "D2": D2}

@@ -28,6 +28,8 @@ TRAIN_SCRIPTS = [
     ("train_judges.py", ["--dataset", "mnist"]),
     ("train_gan.py", []),
     ("train_cgan.py", ["--dataset", "mnist"]),
+    ("train_dtn.py", ["--task", "usps2mnist", "--f-steps", "50"]),          # steps/s of the g/D stage
+    ("train_latent_gan.py", ["--task", "mnist_0to5", "--vae-steps", "150"]),  # both stages together
 ]
 # Default keyword arguments per input name, as the tab's widgets start.
 DEFAULTS = {"seed": 0, "seed_b": 1, "count": 16, "steps": 10, "label": 7}

@@ -13,7 +13,15 @@ DATASETS = {
     "fashion": "Fashion-MNIST (Zalando): 60,000 train / 10,000 test clothing images, 28x28, 10 classes",
     "usps": "USPS (ESL version): 7,291 train / 2,007 test digits, 16x16",
     "mnist_m": "MNIST-M (Ganin & Lempitsky): MNIST digits blended over BSDS500 photo patches, 32x32 RGB",
+    "svhn": "SVHN cropped digits (Netzer et al.): 73,257 train / 26,032 test, 32x32 RGB",
 }
+
+
+def data_line(v: dict) -> str:
+    """What a variant was trained on: its dataset, or source -> target for translation models."""
+    if v.get("source") and v.get("target"):
+        return f"{DATASETS.get(v['source'], v['source'])} → {DATASETS.get(v['target'], v['target'])}"
+    return DATASETS.get(v.get("dataset", ""), v.get("dataset", "?"))
 
 
 def _fmt(v, key: str = "") -> str:
@@ -70,7 +78,7 @@ def render(model_id: str, folder: Path) -> str:
     for variant, v in cfg.get("variants", {}).items():
         t = v.get("training", {})
         lines += [f"### {variant}", "",
-                  f"- Data: {DATASETS.get(v.get('dataset', variant), v.get('dataset', variant))}",
+                  f"- Data: {data_line(v)}",
                   f"- Trained with `{t.get('command', '?')}`: {t.get('steps', '?')} steps, batch {t.get('batch', '?')}, "
                   f"{t.get('precision', '?')}, {t.get('minutes', '?')} min on {t.get('device', '?')} ({t.get('date', '?')}).",
                   "- Config: " + ", ".join(f"{k}={x}" for k, x in v.items() if k != "training"), ""]

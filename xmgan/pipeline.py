@@ -101,6 +101,11 @@ class Pipeline:
         return cls(nets, configs, hub.read_json(folder / "metrics.json"), card, extra)
 
     @classmethod
+    def config_for(cls, variant: str):
+        """The default configuration of one variant (a model whose variants are tasks overrides this)."""
+        return cls.Config(dataset=variant)
+
+    @classmethod
     def random_init(cls, configs: dict[str, Any], seed: int = 0) -> "Pipeline":
         """Untrained networks: for tests and the first training step only, never for the app."""
         torch.manual_seed(seed)

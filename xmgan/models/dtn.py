@@ -35,8 +35,9 @@ Choices, and what is not from the paper:
 - f is trained with small random affine jitter (shift, scale, rotation) for a sturdier feature space.
 - SVHN -> MNIST (the paper's digit task) runs with `--source svhn` where torchvision can download SVHN;
   the shipped variants are MNIST-M and USPS because SVHN is not available offline here.
-- not implemented: the paper's face -> emoji task, its multi-class-per-pixel D variants, and its use of
-  the SVHN 'extra' split.
+- f trains for half as many steps as g and D by default (AdamW, cosine learning rate, label smoothing).
+- not implemented: the face -> emoji experiments (where f is a face-recognition network), the SVHN
+  'extra' split used there to train f, and the paper's exact network sizes.
 
 Evaluation (`evaluate`): every held-out source test image is translated; the MNIST judge reads the
 translation (cropped 32 -> 28) and is scored against the source label; beside it, the same judge on the
@@ -66,8 +67,9 @@ N_DOMAIN_CLASSES = 3  # D's classes: 0 g(f(source)), 1 g(f(target)), 2 real targ
 
 @dataclass
 class Config:
-    dataset: str = "mnist"   # the TARGET domain (its judge captions the outputs); a task name such as
-    #                          "usps2mnist" is accepted as shorthand and sets source and target
+    # The TARGET domain (its judge captions the outputs). A task name such as "usps2mnist" is accepted as
+    # shorthand: it sets source and target, and dataset becomes the target.
+    dataset: str = "mnist"
     source: str = "mnist_m"
     target: str = "mnist"
     image_size: int = 32     # every domain is laid out at 32x32 (see to_domain)
@@ -76,7 +78,7 @@ class Config:
     out_channels: int = 1    # g's output: grey MNIST-style
     feature_dim: int = 128   # f(x)
     f_width: int = 32        # f: w, 2w, 4w channels
-    g_width: int = 64        # g: 4w, 2w, w channels
+    g_width: int = 32        # g: 4w, 2w, w channels
     d_width: int = 32        # D: w, 2w, 4w channels
     n_classes: int = 10      # f's head (stage 1)
 
@@ -85,13 +87,10 @@ class Config:
             self.source, self.target = TASKS[self.dataset]
             self.dataset = self.target
         if self.dataset != self.target:
-            raise ValueError(f"dataset ({self.dataset!r}) names the target domain and must equal target ({self.target!r})")
+            raise ValueError(f"dataset ({self.dataset!r}) names the target domain; it must equal "
+                             f"target ({self.target!r})")
         if self.image_size != 32:
             raise ValueError("the networks are built for 32x32 images")
-
-    @property
-    def task(self) -> str:
-        return f"{self.source}2{self.target}"
 
 
 def to_domain(x: np.ndarray, domain: str, config: Config | None = None) -> torch.Tensor:
@@ -123,7 +122,8 @@ class FeatureNet(nn.Module):
         w, self.in_channels = c.f_width, c.in_channels
 
         def block(cin: int, cout: int) -> list[nn.Module]:  # the paper's f: conv, BN, max-pool, ReLU
-            return [nn.Conv2d(cin, cout, 3, padding=1, bias=False), nn.BatchNorm2d(cout), nn.MaxPool2d(2), nn.ReLU(True)]
+            return [nn.Conv2d(cin, cout, 3, padding=1, bias=False), nn.BatchNorm2d(cout),
+                    nn.MaxPool2d(2), nn.ReLU(True)]
 
         self.body = nn.Sequential(
             *block(c.in_channels, w), *block(w, 2 * w), *block(2 * w, 4 * w),   # 32 -> 16 -> 8 -> 4
@@ -147,7 +147,8 @@ class Generator(nn.Module):
     def __init__(self, c: Config):
         super().__init__()
         w, self.w = c.g_width, c.g_width
-        self.fc = nn.Sequential(nn.Linear(c.feature_dim, 4 * w * 16, bias=False), nn.BatchNorm1d(4 * w * 16), nn.ReLU(True))
+        self.fc = nn.Sequential(nn.Linear(c.feature_dim, 4 * w * 16, bias=False), nn.BatchNorm1d(4 * w * 16),
+                                nn.ReLU(True))
         self.net = nn.Sequential(
             nn.ConvTranspose2d(4 * w, 2 * w, 4, 2, 1, bias=False), nn.BatchNorm2d(2 * w), nn.ReLU(True),  # 8
             nn.ConvTranspose2d(2 * w, w, 4, 2, 1, bias=False), nn.BatchNorm2d(w), nn.ReLU(True),          # 16
@@ -196,6 +197,12 @@ SPEC = ModelSpec(
 class DtnPipeline(Pipeline):
     Config = Config
     goals = {"mnist_m2mnist": {"accuracy": 0.95}, "usps2mnist": {"accuracy": 0.97}}
+
+    @classmethod
+    def config_for(cls, variant: str) -> Config:
+        """The default configuration of a task, e.g. "usps2mnist" -> source usps, target (dataset) mnist."""
+        source, target = TASKS[variant]
+        return Config(dataset=target, source=source, target=target)
 
     @staticmethod
     def build(config: Config) -> nn.ModuleDict:

@@ -15,18 +15,24 @@ available to us, so details below that the paper may set differently are our cho
   eps)) and noise pairs (z1, eps) as extra negatives. G1's loss is the non-saturating GAN loss plus a
   small regulariser |G1(z1, eps) - eps|^2 that keeps its output near eps (and so dependent on the noise).
   D2, G2 mirror this from domain 2 to domain 1. Correspondence is at class level only: no paired images.
-- Our additions, each switchable in train/train_latent_gan.py: mismatched real pairs (z1 of class c with
-  z2 of another class) as a third kind of negative for D (Reed et al. 2016's matching-aware
-  discriminator; `--mismatch-weight 0` turns it off), and the shipped G1, G2 are EMAs of the trained ones.
+- Our additions: mismatched real pairs (z1 of class c with z2 of another class) as a third kind of
+  negative for D (Reed et al. 2016's matching-aware discriminator, to learn the class correspondence in
+  fewer CPU minutes; `--mismatch-weight 0` in train/train_latent_gan.py turns it off), and the shipped
+  G1, G2 are exponential moving averages of the trained ones.
 - MLP mappers and discriminators; conv encoders/decoders without normalisation layers.
 - The app translates domain 1 -> domain 2 only; G2 (2 -> 1) is trained and shipped and reachable through
   `translate_batch(..., reverse=True)`.
+- Not implemented: anything of the paper beyond the above (its exact architectures, loss weights and
+  schedules are unknown to us); evaluation uses this project's judges, not the paper's metrics.
 
 Tasks (variants): "mnist_0to5" MNIST digits 0-4 -> 5-9 (class i -> i + 5, as in the paper; each VAE sees
 only its half of MNIST), "mnist2fashion" MNIST class i -> Fashion-MNIST class i, "usps2mnist" USPS class i
 -> MNIST class i. USPS (16x16, digit filling the frame) is resized to 20x20 (bilinear) and padded to
 28x28, the size of MNIST's digit box. The latent plot uses a 2-D PCA of each domain's latent space,
 fitted at the end of training on test images and stored in the checkpoint as buffers of each VAE.
+Evaluation translates the whole source test set (for mnist_0to5: MNIST test digits 0-4) and has the
+target judge read each output; the Frechet distance compares with real target test images of the target
+classes only (for mnist_0to5: MNIST test digits 5-9, floor from training digits 5-9).
 """
 from __future__ import annotations
 
@@ -65,14 +71,6 @@ class Config:
     hidden: int = 256       # width of the mapper and latent-discriminator MLPs
     image_size: int = 28
     plot_per_class: int = 40  # encoded test images per class kept for the latent plot
-
-    def __post_init__(self) -> None:
-        # Config(dataset="<task>") is shorthand for that task (tests build configs this way).
-        if self.dataset in TASKS:
-            self.task = self.dataset
-            for k, v in TASKS[self.task].items():
-                setattr(self, k, v)
-            self.dataset = self.target
 
     @property
     def source_classes(self) -> list[int]:
@@ -151,7 +149,12 @@ class VAE(nn.Module):
         mean = mu.mean(0)
         _, _, vh = torch.linalg.svd(mu - mean, full_matrices=False)
         basis = vh[:2] * torch.sign(vh[:2].gather(1, vh[:2].abs().argmax(1, keepdim=True)))  # fixed signs
-        keep = torch.cat([torch.nonzero(pair == k).squeeze(1)[:per_class] for k in range(int(pair.max()) + 1)])
+        keep = []
+        for k in range(len(self.pca_points) // per_class):  # repeat images where a class has too few (tiny data)
+            idx = torch.nonzero(pair == k).squeeze(1)
+            idx = idx if len(idx) else torch.arange(len(pair))
+            keep.append(idx[torch.arange(per_class) % len(idx)])
+        keep = torch.cat(keep)
         self.pca_mean.copy_(mean)
         self.pca_basis.copy_(basis)
         self.pca_points.copy_((mu[keep] - mean) @ basis.T)
@@ -207,6 +210,10 @@ SPEC = ModelSpec(
 class LatentGanPipeline(Pipeline):
     Config = Config
     goals = {"mnist_0to5": {"accuracy": 0.95}, "mnist2fashion": {"accuracy": 0.90}, "usps2mnist": {"accuracy": 0.95}}
+
+    @classmethod
+    def config_for(cls, variant: str) -> Config:
+        return for_task(variant)
 
     @staticmethod
     def build(config: Config) -> nn.ModuleDict:
@@ -285,9 +292,11 @@ class LatentGanPipeline(Pipeline):
         """PCA coordinates of the input code (1, 2) and the mapped codes (count, 2) -> uint8 RGB image."""
         bg = self._plot_background(variant)
         img = bg["image"].copy()
-        for pts, (m, box), fill in ((p2, bg["axes"][1], (230, 30, 30)), (p1, bg["axes"][0], (255, 255, 255))):
+        # input: white disc, black rim; mapped codes: black disc, white rim (no class colour is black or white)
+        for pts, (m, box), fill, rim in ((p1, bg["axes"][0], (255, 255, 255), (0, 0, 0)),
+                                         (p2, bg["axes"][1], (0, 0, 0), (255, 255, 255))):
             for x, y in pts @ m[:2, :2].T + m[:2, 2]:
-                _dot(img, float(np.clip(x, box[0], box[2])), float(np.clip(y, box[1], box[3])), fill)
+                _dot(img, float(np.clip(x, box[0], box[2])), float(np.clip(y, box[1], box[3])), fill, rim)
         return img
 
     def evaluate(self, variant: str) -> dict:
@@ -338,8 +347,8 @@ def _render_background(nets: nn.ModuleDict, c: Config) -> dict:
     axes = fig.subplots(1, 2)
     colours = [f"C{k}" for k in range(10)]
     src, tgt = class_names(c.source), class_names(c.target)
-    for ax, vae, title in ((axes[0], nets["vae1"], f"{c.source} latent space (PCA)"),
-                           (axes[1], nets["vae2"], f"{c.target} latent space (PCA)")):
+    for ax, vae, title in ((axes[0], nets["vae1"], f"source: {c.source} {_span(c.source_classes)}, VAE codes (PCA)"),
+                           (axes[1], nets["vae2"], f"target: {c.target} {_span(c.target_classes)}, VAE codes (PCA)")):
         pts, lab = vae.pca_points.numpy(), vae.pca_labels.numpy()
         for k in range(c.n_classes):
             ax.scatter(pts[lab == k, 0], pts[lab == k, 1], s=7, color=colours[k % 10], alpha=0.55, linewidths=0)
@@ -353,7 +362,7 @@ def _render_background(nets: nn.ModuleDict, c: Config) -> dict:
     handles = [Line2D([], [], ls="", marker="o", color=colours[k % 10], label=f"{src[k]} → {tgt[k + c.offset]}")
                for k in range(c.n_classes)]
     handles += [Line2D([], [], ls="", marker="o", mfc="white", mec="black", label="input z"),
-                Line2D([], [], ls="", marker="o", mfc=(0.9, 0.12, 0.12), mec="black", label="mapped z'")]
+                Line2D([], [], ls="", marker="o", mfc="black", mec="black", label="mapped z' = G1(z, eps)")]
     fig.legend(handles=handles, loc="lower center", ncol=6, fontsize=7, frameon=False)
     fig.subplots_adjust(left=0.02, right=0.98, top=0.92, bottom=0.2, wspace=0.05)
     canvas.draw()
@@ -368,11 +377,15 @@ def _render_background(nets: nn.ModuleDict, c: Config) -> dict:
     return {"image": image, "axes": panels}
 
 
-def _dot(img: np.ndarray, x: float, y: float, fill: tuple[int, int, int], r: float = 4.5) -> None:
-    """A filled disc with a black rim, centred at pixel (x = column, y = row)."""
+def _span(classes: list[int]) -> str:
+    return f"{classes[0]}-{classes[-1]}" if len(classes) < 10 else "(all classes)"
+
+
+def _dot(img: np.ndarray, x: float, y: float, fill: tuple, rim: tuple, r: float = 4.5) -> None:
+    """A filled disc with a rim, centred at pixel (x = column, y = row)."""
     top, left = max(int(y - r), 0), max(int(x - r), 0)
     patch = img[top:int(y + r) + 2, left:int(x + r) + 2]  # a view: drawing into it draws into img
     ys, xs = np.ogrid[top:top + patch.shape[0], left:left + patch.shape[1]]
     d2 = (xs - x) ** 2 + (ys - y) ** 2
-    patch[d2 <= r * r] = (0, 0, 0)
+    patch[d2 <= r * r] = rim
     patch[d2 <= (r - 1.5) ** 2] = fill
