@@ -84,8 +84,8 @@ def model_facts(model_id: str) -> tuple[str, str]:
 
 
 def build_tab(spec: xmgan.registry.ModelSpec) -> None:
-    with gr.Tab(spec.title, id=spec.id):
-        gr.Markdown(f"{spec.description}  \nPaper: [{spec.paper}]({spec.paper_url})")
+    with gr.Tab(spec.tab, id=spec.id, elem_id=f"tab-{spec.id}"):
+        gr.Markdown(f"### {spec.title}\n{spec.description}  \nPaper: [{spec.paper}]({spec.paper_url})")
         with gr.Row():
             widgets = {name: make_input(name, spec) for name in spec.inputs}
         if "image" in widgets and spec.examples:

@@ -75,13 +75,34 @@ def test_first_paint_is_quick(page):
 @pytest.mark.parametrize("model_id", xmgan.list_models())
 def test_every_tab_answers_every_button(page, model_id):
     spec = xmgan.get_spec(model_id)
-    page.get_by_role("tab", name=spec.title).click()
-    panel = page.locator("[role=tabpanel]:visible").last
+    page.get_by_role("tab", name=spec.tab, exact=True).click()
+    panel = page.locator(f"#tab-{model_id}")
+    panel.wait_for(state="visible")
     for action in spec.actions:
+        if "image" in action.inputs:  # an input first: the first clickable example
+            panel.locator("button.gallery-item").first.click()
+            page.wait_for_timeout(1500)
         before = panel.locator("img").count()
         panel.get_by_role("button", name=action.label, exact=True).click()
-        page.wait_for_function(
-            "([sel, n]) => document.querySelectorAll(sel).length > n",
-            arg=["[role=tabpanel]:not([hidden]) img", before], timeout=60000)
-        assert panel.locator("img").count() > before
+        try:
+            page.wait_for_function("([sel, n]) => document.querySelectorAll(sel).length > n",
+                                   arg=[f"#tab-{model_id} img", before], timeout=60000)
+        except Exception:
+            page.screenshot(path=str(ROOT / f"browser-{model_id}-{action.method}.png"))
+            toast = page.locator(".toast-body").all_inner_texts()  # a gr.Error shows here
+            raise AssertionError(f"{model_id}: no image after '{action.label}'; messages: {toast}")
     assert "Metrics" in panel.inner_text()
+
+
+def test_empty_canvas_gets_a_message_not_a_crash(page):
+    image_models = [m for m in xmgan.list_models() if "image" in xmgan.get_spec(m).inputs]
+    if not image_models:
+        pytest.skip("no model takes an image input")
+    spec = xmgan.get_spec(image_models[0])
+    page.reload()
+    page.get_by_role("tab", name=spec.tab, exact=True).click()
+    action = next(a for a in spec.actions if "image" in a.inputs)
+    page.locator(f"#tab-{spec.id}").get_by_role("button", name=action.label, exact=True).click()
+    toast = page.locator(".toast-body.error")
+    toast.first.wait_for(timeout=30000)
+    assert "canvas is empty" in toast.first.inner_text()

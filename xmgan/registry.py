@@ -36,6 +36,7 @@ class Action:
 @dataclass(frozen=True)
 class ModelSpec:
     id: str
+    tab: str              # short tab label, e.g. "cGAN"
     title: str
     paper: str            # citation, e.g. "Goodfellow et al., Generative Adversarial Nets, 2014"
     paper_url: str

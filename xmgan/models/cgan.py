@@ -73,6 +73,7 @@ class Discriminator(nn.Module):
 
 SPEC = ModelSpec(
     id="cgan",
+    tab="Conditional GAN",
     title="Conditional GAN — MNIST / Fashion-MNIST",
     paper="Mirza & Osindero, Conditional Generative Adversarial Nets, 2014",
     paper_url="https://arxiv.org/abs/1411.1784",

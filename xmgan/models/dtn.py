@@ -178,6 +178,7 @@ class Discriminator(nn.Module):
 
 SPEC = ModelSpec(
     id="dtn",
+    tab="DTN",
     title="Domain Transfer Network — MNIST-M / USPS → MNIST",
     paper="Taigman, Polyak & Wolf, Unsupervised Cross-Domain Image Generation, ICLR 2017",
     paper_url="https://arxiv.org/abs/1611.02200",

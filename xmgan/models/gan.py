@@ -65,6 +65,7 @@ class Discriminator(nn.Module):
 
 SPEC = ModelSpec(
     id="gan",
+    tab="GAN",
     title="GAN (DCGAN) — MNIST",
     paper="Goodfellow et al., Generative Adversarial Nets, NeurIPS 2014; Radford et al., DCGAN, ICLR 2016",
     paper_url="https://arxiv.org/abs/1406.2661",

@@ -190,6 +190,7 @@ class PairCritic(nn.Module):
 
 SPEC = ModelSpec(
     id="latent_gan",
+    tab="Latent-space GAN",
     title="Latent-space GAN — cross-domain translation",
     paper="Lu, Cross Domain Image Generation through Latent Space Exploration with Adversarial Loss, 2018",
     paper_url="https://arxiv.org/abs/1805.10130",
