@@ -35,12 +35,20 @@ TRAIN_SCRIPTS = [
 DEFAULTS = {"seed": 0, "seed_b": 1, "count": 16, "steps": 10, "label": 7}
 
 
-def default_inputs(model_id: str, action) -> dict:
-    """The inputs a first click on the tab would send (the first example for an image input)."""
+def default_inputs(model_id: str, action, variant: str | None = None) -> dict:
+    """The inputs a first click on the tab would send: widget defaults, and for an image input the first
+    example (of the variant's source domain when one is named like the variant, e.g. usps2mnist)."""
     kwargs = {k: DEFAULTS[k] for k in action.inputs if k in DEFAULTS}
     if "image" in action.inputs:
-        kwargs["image"] = str(ROOT / xmgan.get_spec(model_id).examples[0])
+        examples = xmgan.get_spec(model_id).examples
+        source = variant.split("2")[0] if variant and "2" in variant else ""
+        mine = [e for e in examples if source and f"/{source}/" in e]
+        kwargs["image"] = str(ROOT / (mine or examples)[0])
     return kwargs
+
+
+def _short(kwargs: dict) -> str:
+    return ", ".join(f"{k}={Path(v).parent.name + '/' + Path(v).name if k == 'image' else v}" for k, v in kwargs.items())
 
 
 def latency(fn, repeats: int) -> dict:
@@ -56,12 +64,17 @@ def latency(fn, repeats: int) -> dict:
 def bench_inference(repeats: int = 30) -> list[dict]:
     rows = []
     for model_id in xmgan.list_models():
-        pipe = xmgan.load(model_id)
+        try:
+            pipe = xmgan.load(model_id)
+        except xmgan.WeightsNotFound as e:
+            rows.append({"model": model_id, "action": "(not timed)", "args": str(e), "p50_ms": "-", "p95_ms": "-"})
+            continue
         for action in xmgan.get_spec(model_id).actions:
-            kwargs = default_inputs(model_id, action)
             method = getattr(pipe, action.method)
-            rows.append({"model": model_id, "action": action.method, "args": kwargs,
-                         **latency(lambda: method(**kwargs), repeats)})
+            for variant in pipe.variants:
+                kwargs = {**default_inputs(model_id, action, variant), "variant": variant}
+                rows.append({"model": model_id, "action": action.method, "args": _short(kwargs),
+                             **latency(lambda: method(**kwargs), repeats)})
     return rows
 
 

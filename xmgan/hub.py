@@ -15,6 +15,7 @@ Resolution order: local folder ($XMGAN_CHECKPOINTS or ./checkpoints) -> Hugging 
 from __future__ import annotations
 
 import argparse
+import fcntl
 import hashlib
 import json
 import logging
@@ -101,6 +102,13 @@ def write_variant(model_id: str, variant: str, config: dict, state: dict[str, to
     """Add or replace one variant in checkpoints/<id>/, keeping the others; atomic file replacement."""
     folder = (root or checkpoints_root()) / model_id
     folder.mkdir(parents=True, exist_ok=True)
+    with open(folder / ".lock", "w") as lock:  # two trainings of one model may finish at the same time
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        return _write_variant_locked(folder, model_id, variant, config, state)
+
+
+def _write_variant_locked(folder: Path, model_id: str, variant: str, config: dict,
+                          state: dict[str, torch.Tensor]) -> Path:
     cfg = read_json(folder / "config.json") or {"model_id": model_id, "variants": {}}
     cfg["variants"][variant] = config
     tensors = {}
