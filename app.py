@@ -39,7 +39,8 @@ def make_input(name: str, spec: xmgan.registry.ModelSpec) -> gr.components.Compo
                             brush=gr.Brush(default_size=22, colors=["#000000"], color_mode="fixed"))
     if name == "label":
         names = class_names(spec.variants[0])
-        return gr.Dropdown(names, value=names[0], label="Class")
+        # Custom values allowed: the pipeline checks the class against the chosen dataset and explains.
+        return gr.Dropdown(names, value=names[0], label="Class", allow_custom_value=True)
     if name == "seed":
         return gr.Number(value=0, precision=0, minimum=0, label="Seed")
     if name == "seed_b":

@@ -56,14 +56,21 @@ class Pipeline:
     def variants(self) -> list[str]:
         return list(self.nets)
 
-    def net(self, variant: str | None = None) -> nn.ModuleDict:
+    def variant(self, variant: str | None = None) -> str:
+        """A user-given variant name, checked (None: the first one)."""
         variant = variant or self.variants[0]
         if variant not in self.nets:
             raise XmganError(f"{self.spec.id} has no variant {variant!r}; choose one of {', '.join(self.variants)}.")
-        return self.nets[variant]
+        return variant
+
+    def net(self, variant: str | None = None) -> nn.ModuleDict:
+        return self.nets[self.variant(variant)]
+
+    def config(self, variant: str | None = None):
+        return self.configs[self.variant(variant)]
 
     def dataset(self, variant: str | None = None) -> str:
-        return self.configs[variant or self.variants[0]].dataset
+        return self.config(variant).dataset
 
     def captioned(self, images: np.ndarray, variant: str | None = None) -> list[tuple[np.ndarray, str]]:
         """Pair each generated uint8 image with the judge's verdict, e.g. "7 · 99%"."""

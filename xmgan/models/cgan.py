@@ -125,7 +125,7 @@ class CganPipeline(Pipeline):
     def images_for(self, labels: np.ndarray | list[int], seed: int = 0, variant: str | None = None) -> np.ndarray:
         """One image per label, noise from `seed` -> (N, 28, 28) uint8."""
         y = torch.as_tensor(np.asarray(labels), dtype=torch.long)
-        z = seeded_normal((len(y), self.configs[variant or self.variants[0]].z_dim), seed)
+        z = seeded_normal((len(y), self.config(variant).z_dim), seed)
         return to_uint8(self.net(variant)["G"](z, y).numpy())
 
     def generate(self, label=0, seed: int = 0, count: int = 8, variant: str | None = None) -> list[tuple[np.ndarray, str]]:

@@ -224,7 +224,7 @@ class DtnPipeline(Pipeline):
 
     def prepare_input(self, image, variant: str | None = None) -> np.ndarray:
         """Any user picture -> (C, 32, 32) float32 in [-1, 1], laid out like the variant's source domain."""
-        c = self.configs[variant or self.variants[0]]
+        c = self.config(variant)
         if c.source in PHOTO_DOMAINS:
             return photo_like(image, c.image_size)
         x = digit_like_mnist(image, 28, c.digit_box)  # (1, 28, 28), MNIST's framing
@@ -255,7 +255,7 @@ class DtnPipeline(Pipeline):
         from ..evaluate import fd_block, real_features
         from .judge import get_judges, predict
 
-        c, net = self.configs[variant], self.net(variant)
+        c, net = self.config(variant), self.net(variant)
         judge = get_judges()[c.dataset]
         test = load_images(c.source, "test")
         x = to_domain(test.x, c.source, c)  # (N, C, 32, 32)

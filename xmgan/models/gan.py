@@ -111,7 +111,7 @@ class GanPipeline(Pipeline):
         return self.net(variant)["G"](z)
 
     def latents(self, seed: int, n: int, variant: str | None = None) -> torch.Tensor:
-        return seeded_normal((n, self.configs[variant or self.variants[0]].z_dim), seed)
+        return seeded_normal((n, self.config(variant).z_dim), seed)
 
     def images(self, seed: int = 0, count: int = 16, variant: str | None = None) -> np.ndarray:
         """`count` digits from one seed -> (count, 28, 28) uint8."""

@@ -242,9 +242,6 @@ class LatentGanPipeline(Pipeline):
             total = total + logit.mean()
         return total
 
-    def config(self, variant: str | None = None) -> Config:
-        return self.configs[variant or self.variants[0]]
-
     @torch.inference_mode()
     def translate_batch(self, x: torch.Tensor, seed: int = 0, variant: str | None = None,
                         reverse: bool = False) -> torch.Tensor:
