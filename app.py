@@ -87,11 +87,18 @@ def model_facts(model_id: str) -> tuple[str, str]:
 def build_tab(spec: xmgan.registry.ModelSpec) -> None:
     with gr.Tab(spec.tab, id=spec.id, elem_id=f"tab-{spec.id}"):
         gr.Markdown(f"### {spec.title}\n{spec.description}  \nPaper: [{spec.paper}]({spec.paper_url})")
+        widgets = {}
         with gr.Row():
-            widgets = {name: make_input(name, spec) for name in spec.inputs}
-        if "image" in widgets and spec.examples:
-            gr.Examples([[str(ROOT / path)] for path in spec.examples], [widgets["image"]],
-                        label="Examples from the held-out test sets")
+            if "image" in spec.inputs:  # a drawing needs room: its own column, with the examples under it
+                with gr.Column(scale=3):
+                    widgets["image"] = make_input("image", spec)
+                    if spec.examples:
+                        gr.Examples([[str(ROOT / path)] for path in spec.examples], [widgets["image"]],
+                                    label="Examples from the held-out test sets")
+            with gr.Column(scale=2) if "image" in spec.inputs else gr.Row():
+                for name in spec.inputs:
+                    if name != "image":
+                        widgets[name] = make_input(name, spec)
         if "variant" in widgets and "label" in widgets:  # class names follow the dataset
             widgets["variant"].change(lambda v: gr.Dropdown(choices=class_names(v), value=class_names(v)[0]),
                                       widgets["variant"], widgets["label"], api_name=False)
