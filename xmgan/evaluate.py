@@ -40,6 +40,13 @@ def frechet_distance(a: np.ndarray, b: np.ndarray) -> float:
     return float(((mu_a - mu_b) ** 2).sum() + np.trace(sa) + np.trace(sb) - 2 * tr_covmean)
 
 
+def accuracy_report(pred: np.ndarray, expected: np.ndarray, classes) -> dict:
+    """Overall accuracy and accuracy per expected class (None for a class with no examples)."""
+    per_class = [round(float((pred[expected == c] == c).mean()), 4) if (expected == c).any() else None
+                 for c in classes]
+    return {"accuracy": round(float((pred == expected).mean()), 4), "per_class_accuracy": per_class}
+
+
 def class_coverage(labels: np.ndarray, n_classes: int, min_share: float = 0.02) -> dict:
     """How the judge spreads generated samples over classes: a mode-collapse check."""
     hist = np.bincount(labels, minlength=n_classes) / max(len(labels), 1)
@@ -71,9 +78,8 @@ def evaluate_judges(n: int | None = None) -> dict:
         test = load_images(name, "test")
         x, y = to_float(test.x[:n]), test.y[:n]
         pred, _ = predict(judge, x)
-        per_class = [round(float((pred[y == c] == c).mean()), 4) for c in range(judge.config.n_classes)]
-        out[name] = {"test_accuracy": round(float((pred == y).mean()), 4), "per_class_accuracy": per_class,
-                     "n_test": int(len(y))}
+        report = accuracy_report(pred, y, range(judge.config.n_classes))
+        out[name] = {"test_accuracy": report.pop("accuracy"), **report, "n_test": int(len(y))}
     return out
 
 

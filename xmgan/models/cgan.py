@@ -141,7 +141,7 @@ class CganPipeline(Pipeline):
 
     def evaluate(self, variant: str, n: int = 10000) -> dict:
         """n images, n/10 per class: the judge's accuracy on the requested class, FD, coverage."""
-        from ..evaluate import class_coverage, fd_block, real_features
+        from ..evaluate import accuracy_report, class_coverage, fd_block, real_features
         from .judge import get_judges, predict
 
         judge = get_judges()[self.dataset(variant)]
@@ -152,8 +152,7 @@ class CganPipeline(Pipeline):
         labels, feats = predict(judge, to_float(imgs))
         return {
             "n_generated": len(imgs),
-            "accuracy": round(float((labels == asked).mean()), 4),
-            "per_class_accuracy": [round(float((labels[asked == c] == c).mean()), 4) for c in range(k)],
+            **accuracy_report(labels, asked, range(k)),
             **fd_block(feats, *real_features(judge, self.dataset(variant))),
             **class_coverage(labels, k),
         }

@@ -252,7 +252,7 @@ class DtnPipeline(Pipeline):
 
     def evaluate(self, variant: str, batch: int = 500) -> dict:
         """Translate the whole held-out source test set; the target judge reads each translation."""
-        from ..evaluate import fd_block, real_features
+        from ..evaluate import accuracy_report, fd_block, real_features
         from .judge import get_judges, predict
 
         c, net = self.config(variant), self.net(variant)
@@ -267,8 +267,7 @@ class DtnPipeline(Pipeline):
         k = c.n_classes
         return {
             "n_test": int(len(test)),
-            "accuracy": round(float((labels == test.y).mean()), 4),
-            "per_class_accuracy": [round(float((labels[test.y == i] == i).mean()), 4) for i in range(k)],
+            **accuracy_report(labels, test.y, range(k)),
             "source_accuracy_untranslated": round(float((raw == test.y).mean()), 4),
             "f_source_test_accuracy": round(float((f_pred == test.y).mean()), 4),
             **fd_block(feats, *real_features(judge, c.dataset)),

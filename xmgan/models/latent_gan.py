@@ -299,7 +299,7 @@ class LatentGanPipeline(Pipeline):
 
     def evaluate(self, variant: str) -> dict:
         """Translate the whole held-out source test set; the target judge reads each output."""
-        from ..evaluate import fd_block, real_features
+        from ..evaluate import accuracy_report, fd_block, real_features
         from .judge import get_judges, predict
 
         c = self.config(variant)
@@ -315,8 +315,7 @@ class LatentGanPipeline(Pipeline):
             real = real_features(judge, c.target)
         return {
             "n_translated": len(out),
-            "accuracy": round(float((labels == expected).mean()), 4),
-            "per_class_accuracy": [round(float((labels[expected == k] == k).mean()), 4) for k in c.target_classes],
+            **accuracy_report(labels, expected, c.target_classes),
             **fd_block(feats, *real),
             "fd_reference": f"{c.target} test images of classes {c.target_classes[0]}-{c.target_classes[-1]}",
             "source_accuracy_untranslated": round(float((raw == expected).mean()), 4),
