@@ -2,7 +2,8 @@
 into a model input that looks like the training data: float32 in [-1, 1], (C, S, S).
 
 Digits are normalised the MNIST way: light ink on a dark background (inverted when the border is light),
-cropped to the ink's bounding box, scaled so the longer side is 20/28 of the frame and centred.
+cropped to the ink's bounding box, scaled so the longer side is 20/28 of the frame, and placed with its
+centre of mass at the centre of the frame (as the MNIST images were made).
 """
 from __future__ import annotations
 
@@ -77,10 +78,15 @@ def digit_like_mnist(img, size: int = 28, box: int = 20) -> np.ndarray:
     scale = box / max(h, w)
     small = Image.fromarray((crop / crop.max() * 255).astype(np.uint8)).resize(
         (max(1, round(w * scale)), max(1, round(h * scale))), Image.LANCZOS)
+    # As MNIST was made: the box-fitted digit is placed so that its centre of mass is the frame's centre.
+    digit = np.asarray(small, dtype=np.float32)
+    sh, sw = digit.shape
+    ys, xs = np.mgrid[0:sh, 0:sw]
+    cy, cx = (ys * digit).sum() / digit.sum(), (xs * digit).sum() / digit.sum()
+    top = int(np.clip(round(size / 2 - cy), 0, size - sh))
+    left = int(np.clip(round(size / 2 - cx), 0, size - sw))
     out = np.zeros((size, size), dtype=np.float32)
-    sh, sw = small.height, small.width
-    top, left = (size - sh) // 2, (size - sw) // 2
-    out[top:top + sh, left:left + sw] = np.asarray(small, dtype=np.float32)
+    out[top:top + sh, left:left + sw] = digit
     return (out / 127.5 - 1.0)[None]
 
 
