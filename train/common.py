@@ -241,6 +241,12 @@ def tensors_from(split, pad_to: int | None = None) -> tuple[torch.Tensor, torch.
     return x, torch.from_numpy(split.y)
 
 
+def shipped_state(**modules: torch.nn.Module) -> dict[str, torch.Tensor]:
+    """One state dict for the checkpoint, keys "<name>.<param>" matching the model's build() ModuleDict,
+    e.g. shipped_state(G=G_ema, D=D)."""
+    return {f"{name}.{k}": v for name, m in modules.items() for k, v in m.state_dict().items()}
+
+
 @torch.no_grad()
 def update_ema(ema: torch.nn.Module, live: torch.nn.Module, step: int, decay: float = 0.999) -> None:
     """ema <- decay * ema + (1 - decay) * live, with a warm-up so early averages are not stale;

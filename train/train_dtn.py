@@ -16,7 +16,7 @@ import torch
 import torch.distributed as dist
 import torch.nn.functional as F
 
-from common import Trainer, base_parser, log, progress, update_ema
+from common import Trainer, base_parser, log, progress, shipped_state, update_ema
 
 from xmgan.data import load_images
 from xmgan.models.dtn import TASKS, Config, DtnPipeline, to_domain
@@ -191,9 +191,7 @@ def main() -> None:
             tr.save_state(step + 1, objects)
 
     tr.average_buffers(G, G_ema)
-    tr.finish(config, {**{f"f.{k}": v for k, v in f.state_dict().items()},
-                       **{f"g.{k}": v for k, v in G_ema.state_dict().items()},
-                       **{f"D.{k}": v for k, v in D.state_dict().items()}},
+    tr.finish(config, shipped_state(f=f, g=G_ema, D=D),
               extra={"f_steps": args.f_steps, "f_source_test_accuracy": round(stage.f_accuracy, 4)})
 
 

@@ -10,7 +10,7 @@ import copy
 import torch
 import torch.nn.functional as F
 
-from common import Trainer, base_parser, progress, tensors_from, update_ema
+from common import Trainer, base_parser, progress, shipped_state, tensors_from, update_ema
 
 from xmgan.data import load_images
 from xmgan.models.gan import Config, GanPipeline
@@ -72,8 +72,7 @@ def main() -> None:
             tr.save_state(step + 1, objects)
 
     tr.average_buffers(G_ema, D)
-    tr.finish(config, {**{f"G.{k}": v for k, v in G_ema.state_dict().items()},
-                       **{f"D.{k}": v for k, v in D.state_dict().items()}})
+    tr.finish(config, shipped_state(G=G_ema, D=D))
 
 
 if __name__ == "__main__":

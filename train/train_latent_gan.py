@@ -18,7 +18,7 @@ import time
 import torch
 import torch.nn.functional as F
 
-from common import Trainer, base_parser, progress, update_ema
+from common import Trainer, base_parser, progress, shipped_state, update_ema
 
 from xmgan.models.latent_gan import TASKS, Config, LatentGanPipeline, for_task, load_domain
 
@@ -200,7 +200,7 @@ def main() -> None:
         x, y = load_domain(dom, "test", classes)
         vae.cpu().fit_pca(x, y - classes[0], config.plot_per_class)
     shipped = {"vae1": vae1, "vae2": vae2, "G1": G1_ema, "G2": G2_ema, "D1": D1, "D2": D2}
-    tr.finish(config, {f"{name}.{k}": v for name, m in shipped.items() for k, v in m.state_dict().items()})
+    tr.finish(config, shipped_state(**shipped))
 
 
 if __name__ == "__main__":
