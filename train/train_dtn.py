@@ -19,7 +19,7 @@ import torch.nn.functional as F
 from common import Trainer, base_parser, log, progress, shipped_state, update_ema
 
 from xmgan.data import load_images
-from xmgan.models.dtn import TASKS, Config, DtnPipeline, to_domain
+from xmgan.models.dtn import TASKS, DtnPipeline, to_domain
 
 F_STREAM = 10_000_000  # stage 1 draws from tr.generator(F_STREAM + step): its batches differ from stage 2's
 
@@ -77,7 +77,7 @@ def main() -> None:
         args.task = f"{args.source}2mnist"
     if args.f_steps is None:  # f is a plain classifier: half as many (and ~4x cheaper) steps as the GAN stage
         args.f_steps = max(1, args.steps // 2)
-    config = Config(dataset=args.task)
+    config = DtnPipeline.config_for(args.task)
     tr = Trainer("dtn", args.task, args)
 
     # Every domain as the networks see it: (N, C, 32, 32) in [-1, 1] (to_domain says how each is laid out).

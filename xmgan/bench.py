@@ -37,11 +37,12 @@ DEFAULTS = {"seed": 0, "seed_b": 1, "count": 16, "steps": 10, "label": 7}
 
 def default_inputs(model_id: str, action, variant: str | None = None) -> dict:
     """The inputs a first click on the tab would send: widget defaults, and for an image input the first
-    example (of the variant's source domain when one is named like the variant, e.g. usps2mnist)."""
+    example (of the variant's source domain where its config names one)."""
     kwargs = {k: DEFAULTS[k] for k in action.inputs if k in DEFAULTS}
     if "image" in action.inputs:
         examples = xmgan.get_spec(model_id).examples
-        source = variant.split("2")[0] if variant and "2" in variant else ""
+        cls = xmgan.registry.get_pipeline_class(model_id)
+        source = getattr(cls.config_for(variant), "source", "") if variant else ""
         mine = [e for e in examples if source and f"/{source}/" in e]
         kwargs["image"] = str(ROOT / (mine or examples)[0])
     return kwargs

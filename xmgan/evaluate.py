@@ -17,7 +17,6 @@ import time
 from datetime import date
 
 import numpy as np
-import torch
 
 from . import hub
 from .data import load_images, to_float

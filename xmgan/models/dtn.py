@@ -56,6 +56,7 @@ from torch import nn
 
 from ..data import load_images, to_float, to_uint8
 from ..images import digit_like_mnist, photo_like
+from ..layers import frame_digits
 from ..pipeline import Pipeline
 from ..registry import Action, ModelSpec, register
 
@@ -83,9 +84,6 @@ class Config:
     n_classes: int = 10      # f's head (stage 1)
 
     def __post_init__(self) -> None:
-        if self.dataset in TASKS:
-            self.source, self.target = TASKS[self.dataset]
-            self.dataset = self.target
         if self.dataset != self.target:
             raise ValueError(f"dataset ({self.dataset!r}) names the target domain; it must equal "
                              f"target ({self.target!r})")
@@ -99,11 +97,9 @@ def to_domain(x: np.ndarray, domain: str, config: Config | None = None) -> torch
     c = config or Config()
     t = torch.from_numpy(to_float(x))
     if domain == "usps":
-        t = F.interpolate(t, size=(c.digit_box, c.digit_box), mode="bilinear", align_corners=False)
-    if t.shape[-1] < c.image_size:  # grey digits: pad with background (-1)
-        lo = (c.image_size - t.shape[-1]) // 2
-        hi = c.image_size - t.shape[-1] - lo
-        t = F.pad(t, (lo, hi, lo, hi), value=-1.0)
+        t = frame_digits(t, c.image_size, box=c.digit_box)
+    elif t.shape[-1] < c.image_size:  # grey digits: pad with background (-1)
+        t = frame_digits(t, c.image_size)
     elif t.shape[-1] != c.image_size:
         t = F.interpolate(t, size=(c.image_size, c.image_size), mode="bilinear", align_corners=False)
     return t.contiguous()

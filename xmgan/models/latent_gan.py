@@ -41,11 +41,11 @@ from dataclasses import dataclass
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 from torch import nn
 
 from ..data import class_names, load_images, to_float, to_uint8
 from ..images import digit_like_mnist
+from ..layers import frame_digits
 from ..pipeline import Pipeline, seeded_normal
 from ..registry import Action, ModelSpec, register
 
@@ -91,8 +91,7 @@ def to_28(x: torch.Tensor) -> torch.Tensor:
     """(N, 1, 16, 16) USPS in [-1, 1] -> (N, 1, 28, 28): resize to MNIST's 20x20 digit box, pad with black."""
     if x.shape[-1] == 28:
         return x
-    x = F.interpolate(x, size=(20, 20), mode="bilinear", align_corners=False)
-    return F.pad(x, (4, 4, 4, 4), value=-1.0)
+    return frame_digits(x, 28, box=20)
 
 
 def load_domain(name: str, split: str, classes: list[int]) -> tuple[torch.Tensor, torch.Tensor]:
