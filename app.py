@@ -31,8 +31,14 @@ classifier says what it sees and how sure it is. Models load on first use (a sec
 
 def make_input(name: str, spec: xmgan.registry.ModelSpec) -> gr.components.Component:
     """The widget for one named input of a spec's actions."""
+    start = spec.defaults.get(name)
     if name == "variant":
-        return gr.Radio(list(spec.variants), value=spec.variants[0], label=spec.variant_label)
+        return gr.Radio(list(spec.variants), value=start or spec.variants[0], label=spec.variant_label)
+    if name in spec.choices:
+        values = list(spec.choices[name])
+        return gr.Radio(values, value=start or values[0], label=name.replace("_", " ").capitalize())
+    if name == "audio":
+        return gr.Audio(sources=["microphone", "upload"], type="numpy", label="Record or upload a sound")
     if name == "image":
         return gr.Sketchpad(label="Draw a digit, or upload / paste a picture", sources=("upload", "clipboard"),
                             type="numpy", image_mode="RGBA", canvas_size=(280, 280), format="png", layers=False,
@@ -59,6 +65,8 @@ def make_output(kind: str, label: str) -> gr.components.Component:
         return gr.Image(label=label, type="numpy", format="png", elem_classes="pixelated", show_label=True)
     if kind == "text":
         return gr.Markdown()
+    if kind == "audio":
+        return gr.Audio(label=label, type="numpy", format="wav", interactive=False)
     raise ValueError(f"app.py has no output for kind {kind!r}")
 
 
@@ -88,16 +96,19 @@ def build_tab(spec: xmgan.registry.ModelSpec) -> None:
     with gr.Tab(spec.tab, id=spec.id, elem_id=f"tab-{spec.id}"):
         gr.Markdown(f"### {spec.title}\n{spec.description}  \nPaper: [{spec.paper}]({spec.paper_url})")
         widgets = {}
+        media = [name for name in ("image", "audio") if name in spec.inputs]
         with gr.Row():
-            if "image" in spec.inputs:  # a drawing needs room: its own column, with the examples under it
+            if media:  # a drawing or a recording needs room: its own column, with its examples under it
                 with gr.Column(scale=3):
-                    widgets["image"] = make_input("image", spec)
-                    if spec.examples:
-                        gr.Examples([[str(ROOT / path)] for path in spec.examples], [widgets["image"]],
-                                    label="Examples from the held-out test sets")
-            with gr.Column(scale=2) if "image" in spec.inputs else gr.Row():
+                    for name in media:
+                        widgets[name] = make_input(name, spec)
+                        examples = spec.examples if name == "image" else spec.audio_examples
+                        if examples:
+                            gr.Examples([[str(ROOT / path)] for path in examples], [widgets[name]],
+                                        label="Examples from the held-out test sets")
+            with gr.Column(scale=2) if media else gr.Row():
                 for name in spec.inputs:
-                    if name != "image":
+                    if name not in media:
                         widgets[name] = make_input(name, spec)
         if "variant" in widgets and "label" in widgets:  # class names follow the dataset
             widgets["variant"].change(lambda v: gr.Dropdown(choices=class_names(v), value=class_names(v)[0]),

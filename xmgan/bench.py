@@ -38,9 +38,13 @@ DEFAULTS = {"seed": 0, "seed_b": 1, "count": 16, "steps": 10, "label": 7}
 def default_inputs(model_id: str, action, variant: str | None = None) -> dict:
     """The inputs a first click on the tab would send: widget defaults, and for an image input the first
     example (of the variant's source domain where its config names one)."""
+    spec = xmgan.get_spec(model_id)
     kwargs = {k: DEFAULTS[k] for k in action.inputs if k in DEFAULTS}
+    kwargs.update({k: spec.defaults.get(k, v[0]) for k, v in spec.choices.items() if k in action.inputs})
+    if "audio" in action.inputs:
+        kwargs["audio"] = str(ROOT / spec.audio_examples[0])
     if "image" in action.inputs:
-        examples = xmgan.get_spec(model_id).examples
+        examples = spec.examples
         cls = xmgan.registry.get_pipeline_class(model_id)
         source = getattr(cls.config_for(variant), "source", "") if variant else ""
         mine = [e for e in examples if source and f"/{source}/" in e]
@@ -49,7 +53,8 @@ def default_inputs(model_id: str, action, variant: str | None = None) -> dict:
 
 
 def _short(kwargs: dict) -> str:
-    return ", ".join(f"{k}={Path(v).parent.name + '/' + Path(v).name if k == 'image' else v}" for k, v in kwargs.items())
+    return ", ".join(f"{k}={Path(v).parent.name + '/' + Path(v).name if k in ('image', 'audio') else v}"
+                     for k, v in kwargs.items())
 
 
 def latency(fn, repeats: int) -> dict:

@@ -93,6 +93,54 @@ def _torchvision(tv_name: str, split: str) -> Split:
     return Split(x.astype(np.uint8), np.asarray(ds.targets, dtype=np.int64))
 
 
+SPEECH_DATASETS = {"fsdd": "fsdd.npz", "vcc2016": "vcc2016.npz"}  # layout: ../shared/data/SPEECH.md
+
+
+@dataclass
+class Speech:
+    """One speech corpus: utterance i is `wavs[i]` (float32 in [-1, 1] at `sr`); per-utterance arrays
+    `speaker` (index into `speakers`), `split` ("train"/"test"/"eval"), and `extra` (e.g. fsdd "digit",
+    "take"; vcc2016 "utt")."""
+    wavs: list[np.ndarray]
+    speaker: np.ndarray
+    speakers: list[str]
+    split: np.ndarray
+    sr: int
+    extra: dict[str, np.ndarray]
+
+    def __len__(self) -> int:
+        return len(self.wavs)
+
+    def where(self, split: str | None = None, speaker: str | None = None) -> np.ndarray:
+        """Indices of the utterances of one split and/or one speaker (by name)."""
+        keep = np.ones(len(self), dtype=bool)
+        if split is not None:
+            keep &= self.split == split
+        if speaker is not None:
+            if speaker not in self.speakers:
+                raise XmganError(f"Unknown speaker {speaker!r}; known: {', '.join(self.speakers)}.")
+            keep &= self.speaker == self.speakers.index(speaker)
+        return np.flatnonzero(keep)
+
+
+def load_speech(name: str) -> Speech:
+    """`load_speech("fsdd")` or `load_speech("vcc2016")` from the npz folder ($XMGAN_DATA)."""
+    if name not in SPEECH_DATASETS:
+        raise XmganError(f"Unknown speech dataset {name!r}; known: {', '.join(SPEECH_DATASETS)}.")
+    folder = data_dir()
+    path = folder / SPEECH_DATASETS[name] if folder else None
+    if path is None or not path.is_file():
+        raise DataNotFound(f"Speech dataset {name!r} was not found at {path or '$XMGAN_DATA'}; set XMGAN_DATA to "
+                           f"the folder holding {SPEECH_DATASETS[name]} (see README, 'Data').")
+    with np.load(path) as z:
+        samples, off = z["samples"], z["offsets"]
+        wavs = [samples[off[i]:off[i + 1]].astype(np.float32) / 32768.0 for i in range(len(off) - 1)]
+        core = {"samples", "offsets", "speaker", "speakers", "split", "sr"}
+        extra = {k: z[k] for k in z.files if k not in core}
+        return Speech(wavs, z["speaker"].astype(np.int64), [str(s) for s in z["speakers"]],
+                      z["split"].astype(str), int(z["sr"]), extra)
+
+
 def to_float(x: np.ndarray) -> np.ndarray:
     """uint8 images -> float32 in [-1, 1], channels first: (N, H, W[, C]) -> (N, C, H, W)."""
     f = x.astype(np.float32) / 127.5 - 1.0

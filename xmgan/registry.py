@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
-from dataclasses import dataclass
-from typing import Callable
+from dataclasses import dataclass, field
+from typing import Any, Callable
 
 from .errors import XmganError
 
@@ -24,8 +24,11 @@ class Action:
     """One button of a model's tab: calls `pipeline.<method>(**inputs)`; `method` is also its api_name.
 
     Input names the app knows: variant, seed, seed_b, label, count, steps, image (drawn or uploaded:
-    the pipeline receives whatever the widget gives and normalises it with xmgan.images).
-    Output kinds: gallery (list of (uint8 image, caption)), image (uint8 array), text (markdown).
+    the pipeline receives whatever the widget gives and normalises it with xmgan.images), audio
+    (microphone or upload: `(rate, samples)` or a file path, normalised with xmgan.audio.read_audio), and
+    any name the spec lists in `choices` (a picker of those values, e.g. "source", "target", "direction").
+    Output kinds: gallery (list of (uint8 image, caption)), image (uint8 array, e.g. a plot rendered with
+    matplotlib), text (markdown), audio ((rate, int16 samples), playable and downloadable).
     """
     method: str
     label: str
@@ -46,6 +49,9 @@ class ModelSpec:
     description: str = ""
     variant_label: str = "Dataset"  # what the app calls the variant picker ("Task", "Direction", ...)
     examples: tuple[str, ...] = ()  # clickable example inputs: files relative to the repo root (examples/...)
+    audio_examples: tuple[str, ...] = ()  # the same for an audio input (examples/<set>/<name>.wav)
+    choices: dict[str, tuple[str, ...]] = field(default_factory=dict)  # picker inputs and their values
+    defaults: dict[str, Any] = field(default_factory=dict)  # a widget's start value where not the first
 
     @property
     def inputs(self) -> tuple[str, ...]:
