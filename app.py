@@ -105,7 +105,8 @@ def build_tab(spec: xmgan.registry.ModelSpec) -> None:
                         examples = spec.examples if name == "image" else spec.audio_examples
                         if examples:
                             gr.Examples([[str(ROOT / path)] for path in examples], [widgets[name]],
-                                        label="Examples from the held-out test sets")
+                                        label="Examples from the held-out test sets",
+                                        elem_id=f"examples-{spec.id}-{name}")
             with gr.Column(scale=2) if media else gr.Row():
                 for name in spec.inputs:
                     if name not in media:

@@ -8,7 +8,8 @@ FIXTURE_DATA = ROOT / "tests" / "fixtures" / "data"
 
 os.environ["HF_HUB_OFFLINE"] = "1"
 os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
-os.environ["XMGAN_DATA"] = str(FIXTURE_DATA)
+os.environ["XMGAN_DATA"] = str(FIXTURE_DATA)  # printed.npz there: make_printed_digits.py --train 256 --test 128
+os.environ["XMGAN_CACHE"] = str(ROOT / "tests" / ".cache")  # never a developer's rendered/downloaded data
 os.environ.setdefault("OMP_NUM_THREADS", "2")
 sys.path.insert(0, str(ROOT))
 

@@ -79,9 +79,10 @@ def test_every_tab_answers_every_button(page, model_id):
     panel = page.locator(f"#tab-{model_id}")
     panel.wait_for(state="visible")
     for action in spec.actions:
-        if "image" in action.inputs:  # an input first: the first clickable example
-            panel.locator("button.gallery-item").first.click()
-            page.wait_for_timeout(1500)
+        for media in ("image", "audio"):  # an input first: the first clickable example
+            if media in action.inputs:
+                panel.locator(f"#examples-{model_id}-{media} button.gallery-item").first.click()
+                page.wait_for_timeout(1500)
         before = panel.locator("img").count()
         panel.get_by_role("button", name=action.label, exact=True).click()
         try:

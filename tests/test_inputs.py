@@ -41,3 +41,15 @@ def test_interpolation_steps_bounds():
     gan = xmgan.load("gan")
     with pytest.raises(xmgan.XmganError, match="Steps must be between 2 and 32"):
         gan.interpolate(0, 1, steps=1)
+
+
+def test_translation_models_reject_bad_pickers():
+    from conftest import ROOT
+
+    example = str(ROOT / "examples" / "mnist" / "3.png")
+    with pytest.raises(xmgan.XmganError, match="Direction must be one of"):
+        xmgan.load("cyclegan").translate(image=example, direction="sideways", variant="usps_mnist")
+    with pytest.raises(xmgan.XmganError, match="Unknown domain 'svhn'"):
+        xmgan.load("stargan").translate_all(image=example, source="svhn")
+    with pytest.raises(xmgan.XmganError, match="canvas is empty"):
+        xmgan.load("stargan").translate_all(image={"composite": None, "background": None}, source="mnist")

@@ -32,6 +32,8 @@ def train(script, tmp_path, *args, wait=True, runs="runs"):
     ("train_judges.py", "judges", "mnist", ["--dataset", "mnist"]),
     ("train_dtn.py", "dtn", "usps2mnist", ["--task", "usps2mnist", "--f-steps", "2"]),
     ("train_latent_gan.py", "latent_gan", "mnist_0to5", ["--task", "mnist_0to5", "--vae-steps", "2", "--map-batch", "8"]),
+    ("train_cyclegan.py", "cyclegan", "mnist_mnist_m", ["--pair", "mnist_mnist_m", "--pool", "4"]),
+    ("train_stargan.py", "stargan", "digits4", []),
 ])
 def test_script_writes_a_loadable_checkpoint(tmp_path, script, model_id, variant, extra):
     train(script, tmp_path, "--steps", "4", "--batch", "8", *extra)

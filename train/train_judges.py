@@ -2,13 +2,16 @@
 
     python train/train_judges.py --dataset mnist      # goal >= 99.3% test accuracy
     python train/train_judges.py --dataset fashion    # goal >= 91%
+    python train/train_judges.py --dataset printed    # rendered printed digits (train/make_printed_digits.py)
+    python train/train_judges.py --dataset domain     # 4-way: which of MNIST, USPS, MNIST-M, printed
 Writes the variant into checkpoints/judges/; `python -m xmgan.evaluate judges` measures it.
 """
 import torch
 import torch.nn.functional as F
 from common import Trainer, base_parser, progress, tensors_from
 
-from xmgan.data import load_images
+from xmgan.data import DOMAINS, load_images
+from xmgan.domains import domain_split
 from xmgan.models.judge import Config, Judge
 
 
@@ -23,13 +26,16 @@ def shift(x: torch.Tensor, g: torch.Generator, max_shift: int = 2) -> torch.Tens
 
 def main() -> None:
     p = base_parser(__doc__, steps=4000, batch=128, lr=2e-3)
-    p.add_argument("--dataset", default="mnist", choices=["mnist", "fashion", "usps", "mnist_m"])
+    p.add_argument("--dataset", default="mnist", choices=["mnist", "fashion", "usps", "mnist_m", "printed", "domain"])
     args = p.parse_args()
     tr = Trainer("judges", args.dataset, args)
 
-    train = load_images(args.dataset, "train")
-    x, y = tensors_from(train)
-    config = Config(dataset=args.dataset, channels=x.shape[1], image_size=x.shape[-1])
+    if args.dataset == "domain":  # the four digit domains in the translation models' shared 32x32 layout
+        x, y = domain_split("train", per_domain=15000)
+    else:
+        x, y = tensors_from(load_images(args.dataset, "train"))
+    n_classes = len(DOMAINS) if args.dataset == "domain" else 10
+    config = Config(dataset=args.dataset, channels=x.shape[1], image_size=x.shape[-1], n_classes=n_classes)
     net = tr.prepare(Judge(config))
     opt = torch.optim.AdamW(net.parameters(), lr=args.lr, weight_decay=1e-4)
     # One-cycle schedule: fast convergence in a fixed budget of steps.

@@ -30,6 +30,9 @@ TRAIN_SCRIPTS = [
     ("train_cgan.py", ["--dataset", "mnist"]),
     ("train_dtn.py", ["--task", "usps2mnist", "--f-steps", "50"]),          # steps/s of the g/D stage
     ("train_latent_gan.py", ["--task", "mnist_0to5", "--vae-steps", "150"]),  # both stages together
+    ("train_cyclegan.py", ["--pair", "usps_mnist"]),
+    ("train_cyclegan.py", ["--pair", "mnist_mnist_m"]),
+    ("train_stargan.py", []),                                                 # G steps (2 D steps each)
 ]
 # Default keyword arguments per input name, as the tab's widgets start.
 DEFAULTS = {"seed": 0, "seed_b": 1, "count": 16, "steps": 10, "label": 7}

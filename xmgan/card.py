@@ -14,6 +14,9 @@ DATASETS = {
     "usps": "USPS (ESL version): 7,291 train / 2,007 test digits, 16x16",
     "mnist_m": "MNIST-M (Ganin & Lempitsky): MNIST digits blended over BSDS500 photo patches, 32x32 RGB",
     "svhn": "SVHN cropped digits (Netzer et al.): 73,257 train / 26,032 test, 32x32 RGB",
+    "printed": "printed digits rendered by train/make_printed_digits.py (14 matplotlib fonts, coloured ink "
+               "on light paper): 60,000 train / 10,000 test, 32x32 RGB",
+    "domain": "the four digit domains MNIST, USPS, MNIST-M and printed, labelled by domain",
 }
 
 
@@ -21,6 +24,10 @@ def data_line(v: dict) -> str:
     """What a variant was trained on: its dataset, or source -> target for translation models."""
     if v.get("source") and v.get("target"):
         return f"{DATASETS.get(v['source'], v['source'])} → {DATASETS.get(v['target'], v['target'])}"
+    if v.get("domain_a") and v.get("domain_b"):  # a two-way pair (CycleGAN)
+        return f"{DATASETS.get(v['domain_a'], v['domain_a'])} ↔ {DATASETS.get(v['domain_b'], v['domain_b'])}"
+    if v.get("domains"):  # many domains (StarGAN)
+        return "; ".join(DATASETS.get(d, d) for d in v["domains"])
     return DATASETS.get(v.get("dataset", ""), v.get("dataset", "?"))
 
 

@@ -25,9 +25,13 @@ IMAGE_DATASETS = {
     "usps": ("usps.npz", "USPS"),
     "mnist_m": ("mnist_m.npz", None),
     "svhn": (None, "SVHN"),
+    # rendered by this project (train/make_printed_digits.py) into $XMGAN_CACHE or the data folder
+    "printed": ("printed.npz", None),
 }
+DOMAINS = ("mnist", "usps", "mnist_m", "printed")  # StarGAN's four digit domains, and the domain judge's classes
 
 CLASS_NAMES = {
+    "domain": ["MNIST", "USPS", "MNIST-M", "printed"],
     "fashion": ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
                 "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"],
 }
@@ -64,25 +68,34 @@ def load_images(name: str, split: str = "train") -> Split:
         raise XmganError(f"Split must be 'train' or 'test', not {split!r}.")
     npz, tv_name = IMAGE_DATASETS[name]
     folder = data_dir()
-    if npz and folder and (folder / npz).is_file():
-        with np.load(folder / npz) as z:
-            return Split(z[f"x_{split}"], z[f"y_{split}"].astype(np.int64))
+    for where in (folder, cache_dir()):
+        if npz and where and (where / npz).is_file():
+            with np.load(where / npz) as z:
+                return Split(z[f"x_{split}"], z[f"y_{split}"].astype(np.int64))
     if tv_name:
         try:
             return _torchvision(tv_name, split)
         except Exception as e:  # no network, or torchvision refused
             log.info("torchvision download of %s failed: %s", tv_name, e)
     where = f"{folder}/{npz}" if folder and npz else "$XMGAN_DATA"
+    if name == "printed":
+        raise DataNotFound(f"The printed digits are not rendered yet: run `python train/make_printed_digits.py` "
+                           f"(it writes {cache_dir() / npz}).")
     raise DataNotFound(
         f"Dataset {name!r} was not found at {where} and could not be downloaded; "
         f"set XMGAN_DATA to the folder holding {npz or 'it'} (see README, 'Data')."
     )
 
 
+def cache_dir() -> Path:
+    """Downloads and rendered datasets: $XMGAN_CACHE, default ~/.cache/xmgan."""
+    return Path(os.environ.get("XMGAN_CACHE", Path.home() / ".cache" / "xmgan"))
+
+
 def _torchvision(tv_name: str, split: str) -> Split:
     import torchvision
 
-    root = Path(os.environ.get("XMGAN_CACHE", Path.home() / ".cache" / "xmgan"))
+    root = cache_dir()
     cls = getattr(torchvision.datasets, tv_name)
     if tv_name == "SVHN":
         ds = cls(root, split=split, download=True)

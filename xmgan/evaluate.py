@@ -3,6 +3,7 @@
     python -m xmgan.evaluate judges        # test accuracy of every judge
     python -m xmgan.evaluate gan           # FD on judge features vs MNIST test, floor, class coverage
     python -m xmgan.evaluate cgan          # + judge accuracy on the requested class, per class
+    python -m xmgan.evaluate cyclegan      # per direction: label kept, cycle error, FD
 
 Frechet distance (FD) is computed on the 128-d penultimate features of the domain's judge, against the
 real test set; beside it, the floor: the same distance between 10,000 real *training* images and the
@@ -27,7 +28,8 @@ log = logging.getLogger(__name__)
 
 # Goals of the judges; a model's goals are its pipeline's `goals` attribute. metrics.json records each
 # number beside its goal ("_max" keys are upper bounds).
-JUDGE_GOALS = {"mnist": {"test_accuracy": 0.993}, "fashion": {"test_accuracy": 0.91}}
+JUDGE_GOALS = {"mnist": {"test_accuracy": 0.993}, "fashion": {"test_accuracy": 0.91},
+               "printed": {"test_accuracy": 0.98}, "domain": {"test_accuracy": 0.99}}
 
 
 def frechet_distance(a: np.ndarray, b: np.ndarray) -> float:
@@ -57,6 +59,29 @@ def class_coverage(labels: np.ndarray, n_classes: int, min_share: float = 0.02) 
     }
 
 
+# ---- voice conversion: mel-cepstral distortion (stargan_vc, cyclegan_vc) ----------------------------------
+MCD_K = 10.0 / np.log(10.0) * np.sqrt(2.0)  # MCD = 10/ln10 * sqrt(2 * sum_d (c_d - c'_d)^2) dB per frame
+
+
+def dtw_path(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Dynamic time warping of two feature sequences (N, D), (M, D) on Euclidean frame distance ->
+    (indices into a, indices into b) of the optimal path, start to end (librosa's DTW, numba-compiled)."""
+    import librosa
+    from scipy.spatial.distance import cdist
+
+    _, wp = librosa.sequence.dtw(C=cdist(a, b), backtrack=True)
+    wp = wp[::-1]
+    return wp[:, 0], wp[:, 1]
+
+
+def mcd(a: np.ndarray, b: np.ndarray, path: tuple[np.ndarray, np.ndarray] | None = None) -> float:
+    """Mel-cepstral distortion (dB) between two mel-cepstra (N, 1+D), (M, 1+D) with c0 first: c0 (energy) is
+    left out, frames are DTW-aligned on c1..cD unless `path` is given, the per-frame distortion averaged."""
+    ia, ib = path if path is not None else dtw_path(a[:, 1:], b[:, 1:])
+    diff = a[ia, 1:] - b[ib, 1:]
+    return float(np.mean(MCD_K * np.sqrt((diff ** 2).sum(axis=1))))
+
+
 def real_features(judge, dataset: str, n_train: int = 10000, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
     """Judge features of the real test set and of a random training subset, for FD and its floor."""
     from .models.judge import predict
@@ -74,8 +99,13 @@ def evaluate_judges(n: int | None = None) -> dict:
     judges = Judges(hub.resolve("judges"))
     out = {}
     for name, judge in judges.models.items():
-        test = load_images(name, "test")
-        x, y = to_float(test.x[:n]), test.y[:n]
+        if name == "domain":  # the 4-way domain judge reads the four digit domains' test sets
+            from .domains import domain_split
+
+            x, y = (t.numpy() for t in domain_split("test"))
+        else:
+            test = load_images(name, "test")
+            x, y = to_float(test.x[:n]), test.y[:n]
         pred, _ = predict(judge, x)
         report = accuracy_report(pred, y, range(judge.config.n_classes))
         out[name] = {"test_accuracy": report.pop("accuracy"), **report, "n_test": int(len(y))}
@@ -90,11 +120,17 @@ def fd_block(feats_gen: np.ndarray, f_test: np.ndarray, f_train: np.ndarray) -> 
 
 
 def run_model(model_id: str) -> dict:
-    """Evaluate every variant of a registered model with its pipeline's own `evaluate(variant)`."""
+    """Evaluate every variant of a registered model with its pipeline's own `evaluate(variant)`. A model
+    whose variant holds several directions (CycleGAN's pair, StarGAN's 12) returns {"by_direction": {name:
+    metrics}}; each direction is then an entry of metrics.json of its own, with its own goals."""
     import xmgan
 
     pipe = xmgan.load(model_id)
-    return {v: pipe.evaluate(v) for v in pipe.variants}
+    out = {}
+    for v in pipe.variants:
+        m = pipe.evaluate(v)
+        out.update(m["by_direction"] if "by_direction" in m else {v: m})
+    return out
 
 
 def goals_of(model_id: str, variant: str) -> dict:
