@@ -51,9 +51,14 @@ def metrics_table(metrics: dict) -> str:
     variants = list(metrics)
     skip = {"evaluated", "class_histogram", "goals", "goals_met"}
     keys = list(dict.fromkeys(k for v in variants for k in metrics[v] if k not in skip))
-    rows = ["| metric | " + " | ".join(variants) + " |", "|---|" + "---|" * len(variants)]
-    for k in keys:
-        rows.append(f"| {k} | " + " | ".join(_fmt(metrics[v].get(k, ""), k) for v in variants) + " |")
+    if len(variants) > 4:  # many directions (StarGAN's 12): one row each, scalar metrics as columns
+        keys = [k for k in keys if not any(isinstance(metrics[v].get(k), (list, dict)) for v in variants)]
+        rows = ["| direction | " + " | ".join(keys) + " |", "|---|" + "---|" * len(keys)]
+        rows += [f"| {v} | " + " | ".join(_fmt(metrics[v].get(k, ""), k) for k in keys) + " |" for v in variants]
+    else:
+        rows = ["| metric | " + " | ".join(variants) + " |", "|---|" + "---|" * len(variants)]
+        for k in keys:
+            rows.append(f"| {k} | " + " | ".join(_fmt(metrics[v].get(k, ""), k) for v in variants) + " |")
     goals = [f"{v}: {_fmt(metrics[v]['goals'])} → {'met' if all(metrics[v]['goals_met'].values()) else 'NOT met'}"
              for v in variants if metrics[v].get("goals")]
     stamps = {f"{m['evaluated']['date']} on {m['evaluated']['hardware']}" for m in metrics.values() if "evaluated" in m}
@@ -105,7 +110,7 @@ def write_card(model_id: str, root: Path | None = None) -> Path:
 # -- the README's results section ------------------------------------------------------------------------
 START, END = "<!-- results:start (python -m xmgan.card) -->", "<!-- results:end -->"
 HEADLINE = ("accuracy", "test_accuracy", "fd", "fd_floor_train_vs_test", "fd_ratio", "classes_covered",
-            "source_accuracy_untranslated")
+            "source_accuracy_untranslated", "domain_accuracy", "cycle_l1")
 
 
 def results_section(root: Path | None = None) -> str:

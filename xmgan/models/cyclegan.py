@@ -215,7 +215,7 @@ class CycleGanPipeline(Pipeline):
             out[f"{source}2{target}"] = {
                 "pair": variant, "n_test": int(len(y)),
                 **accuracy_report(labels, y.numpy(), range(10)),
-                "target_judge_on_untranslated": round(float((raw == y.numpy()).mean()), 4),
+                "source_accuracy_untranslated": round(float((raw == y.numpy()).mean()), 4),
                 "cycle_l1": round(float(np.abs(rec - x.numpy()).mean()), 4),
                 **fd_block(feats, *real_features(judge, target)),
             }
