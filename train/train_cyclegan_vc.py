@@ -1,0 +1,108 @@
+"""Train `cyclegan_vc`: CycleGAN-VC (Kaneko & Kameoka 2017) between VCC2016 speakers SF1 and TM1, non-parallel.
+
+    python train/train_cyclegan_vc.py --threads 1            # 2000 steps, ~22 min on one CPU core (shared machine)
+    python train/train_cyclegan_vc.py --threads 1 --steps 3000 --resume   # the shipped weights: 1000 more, 28.6 min in all
+    python train/train_cyclegan_vc.py --threads 1 --resume   # continue after an interruption
+SF1 trains on utterances 100001-100081, TM1 on 100082-100162 (disjoint sentences). The first run of any VC
+script computes the WORLD features of the corpus (about 3 minutes, cached under runs/world_cache/). Writes
+checkpoints/cyclegan_vc/ (variant sf1_tm1); then run `python -m xmgan.evaluate cyclegan_vc`.
+"""
+import copy
+
+import torch
+
+from common import Trainer, base_parser, log, progress, shipped_state, update_ema
+from train_stargan_vc import save_sample
+
+from xmgan.models import _vc
+from xmgan.models.cyclegan_vc import SOURCE_UTTS, TARGET_UTTS, Config, CycleganVcPipeline
+
+
+def main() -> None:
+    p = base_parser(__doc__, steps=2000, batch=8, lr=2e-4)
+    p.add_argument("--d-lr", type=float, default=1e-4)
+    p.add_argument("--lambda-cyc", type=float, default=10.0)
+    p.add_argument("--lambda-id", type=float, default=5.0)
+    # The papers drop the identity loss after the first ~5% of 10^5+ iterations. In runs of a few thousand
+    # steps, dropping it (after 400 steps, or down to weight 2) let D and C push G into remapping c1/c2
+    # frame by frame: the judge was fooled but MCD rose 1-2 dB above the mean-variance conversion. So it
+    # stays on by default here.
+    p.add_argument("--id-steps", type=int, default=10**9, help="identity loss weight --lambda-id before this step")
+    p.add_argument("--lambda-id-late", type=float, default=0.0, help="identity loss weight after --id-steps")
+    p.add_argument("--frames", type=int, default=128)
+    p.add_argument("--g-width", type=int, default=32)
+    p.add_argument("--g-res", type=int, default=4)
+    p.add_argument("--d-width", type=int, default=16)
+    p.add_argument("--source", default="SF1")
+    p.add_argument("--target", default="TM1")
+    p.add_argument("--log-every", type=int, default=100)
+    args = p.parse_args()
+    variant = f"{args.source}_{args.target}".lower()
+    tr = Trainer("cyclegan_vc", variant, args)
+
+    feats = _vc.corpus_features("vcc2016")
+    groups = {args.source: feats.where("train", args.source, SOURCE_UTTS),
+              args.target: feats.where("train", args.target, TARGET_UTTS)}
+    stats = _vc.speaker_stats(feats, groups)
+    config = Config(source=args.source, target=args.target, g_width=args.g_width, g_res=args.g_res,
+                    d_width=args.d_width, frames=args.frames, stats=stats)
+    segs = _vc.Segments(feats, stats, groups, args.frames)
+
+    nets = CycleganVcPipeline.build(config).to(tr.device)
+    G_xy, G_yx, D_x, D_y = nets["G_xy"], nets["G_yx"], nets["D_x"], nets["D_y"]
+    ema_xy, ema_yx = copy.deepcopy(G_xy).eval(), copy.deepcopy(G_yx).eval()
+    opt_g = torch.optim.Adam(list(G_xy.parameters()) + list(G_yx.parameters()), args.lr, betas=(0.5, 0.999))
+    opt_d = torch.optim.Adam(list(D_x.parameters()) + list(D_y.parameters()), args.d_lr, betas=(0.5, 0.999))
+    objects = {"G_xy": G_xy, "G_yx": G_yx, "D_x": D_x, "D_y": D_y, "ema_xy": ema_xy, "ema_yx": ema_yx,
+               "opt_g": opt_g, "opt_d": opt_d}
+    start = tr.load_state(objects)
+
+    for step in progress(start, args.steps, tr.main):
+        g = tr.generator(step)
+        x = segs.batch(args.source, args.batch, g).to(tr.device)   # (B, 35, T)
+        y = segs.batch(args.target, args.batch, g).to(tr.device)
+
+        # D: least squares, real -> 1, converted -> 0, one D per speaker
+        with tr.autocast():
+            fake_y, fake_x = G_xy(x).detach(), G_yx(y).detach()
+            d_loss = ((D_y(y) - 1).pow(2).mean() + D_y(fake_y).pow(2).mean()
+                      + (D_x(x) - 1).pow(2).mean() + D_x(fake_x).pow(2).mean())
+        opt_d.zero_grad(set_to_none=True)
+        d_loss.backward()
+        tr.sync(D_x, D_y)
+        opt_d.step()
+
+        # G: adversarial + cycle consistency (+ identity mapping in the first part of training)
+        with tr.autocast():
+            fake_y, fake_x = G_xy(x), G_yx(y)
+            adv = (D_y(fake_y) - 1).pow(2).mean() + (D_x(fake_x) - 1).pow(2).mean()
+            cyc = (G_yx(fake_y) - x).abs().mean() + (G_xy(fake_x) - y).abs().mean()
+            g_loss = adv + args.lambda_cyc * cyc
+            idt = torch.zeros(())
+            lambda_id = args.lambda_id if step < args.id_steps else args.lambda_id_late
+            if lambda_id > 0:
+                idt = (G_xy(y) - y).abs().mean() + (G_yx(x) - x).abs().mean()
+                g_loss = g_loss + lambda_id * idt
+        opt_g.zero_grad(set_to_none=True)
+        g_loss.backward()
+        tr.sync(G_xy, G_yx)
+        opt_g.step()
+        update_ema(ema_xy, G_xy, step)
+        update_ema(ema_yx, G_yx, step)
+
+        if tr.main and (step + 1) % args.log_every == 0:
+            log.info("step %d d %.3f | adv %.3f cyc %.3f id %.3f | %.1f min", step + 1, d_loss.item(), adv.item(),
+                     cyc.item(), idt.item(), tr.elapsed() / 60)
+        if (step + 1) % args.sample_every == 0:
+            save_sample(tr, step + 1, x, fake_y)
+        if (step + 1) % args.ckpt_every == 0:
+            tr.save_state(step + 1, objects)
+
+    tr.finish(config, shipped_state(G_xy=ema_xy, G_yx=ema_yx, D_x=D_x, D_y=D_y),
+              extra={"frames": args.frames, "lambda_cyc": args.lambda_cyc, "lambda_id": args.lambda_id,
+                     "id_steps": args.id_steps, "lambda_id_late": args.lambda_id_late, "d_lr": args.d_lr,
+                     "utterances": {args.source: list(SOURCE_UTTS), args.target: list(TARGET_UTTS)}})
+
+
+if __name__ == "__main__":
+    main()
