@@ -25,6 +25,10 @@ def outputs(action, result) -> list[np.ndarray]:
         if kind == "gallery":
             assert value and all(isinstance(c, str) for _, c in value)
             value = np.stack([im for im, _ in value])
+        if kind == "text":  # markdown, as the bytes of its text (so determinism compares it too)
+            assert isinstance(value, str) and value
+            arrays.append(np.frombuffer(value.encode(), dtype=np.uint8))
+            continue
         if kind == "audio":  # (rate, int16 samples), as gr.Audio plays it
             rate, value = value
             assert isinstance(rate, int) and 4000 <= rate <= 48000 and value.dtype == np.int16 and value.ndim == 1
@@ -106,7 +110,7 @@ def test_shipped_weights_run_every_action(model_id):
         for action in pipe.spec.actions:
             result = getattr(pipe, action.method)(**default_kwargs(model_id, action), variant=variant)
             for kind, value in zip(action.outputs, outputs(action, result)):
-                assert value.ndim in ((1,) if kind == "audio" else (2, 3, 4)) and value.std() > 0, (model_id, variant, kind)
+                assert value.ndim in ((1,) if kind in ("audio", "text") else (2, 3, 4)) and value.std() > 0, (model_id, variant, kind)
             if "gallery" in action.outputs:  # the judge's verdict ("7 · 99%") captions generated images
                 gallery = result[action.outputs.index("gallery")] if len(action.outputs) > 1 else result
                 assert any("%" in caption for _, caption in gallery)

@@ -33,6 +33,10 @@ TRAIN_SCRIPTS = [
     ("train_cyclegan.py", ["--pair", "usps_mnist"]),
     ("train_cyclegan.py", ["--pair", "mnist_mnist_m"]),
     ("train_stargan.py", []),                                                 # G steps (2 D steps each)
+    ("train_spoken_judge.py", []),
+    ("train_cmcgan.py", []),
+    ("train_stargan_vc.py", []),   # the first run builds the WORLD feature cache (~3 min)
+    ("train_cyclegan_vc.py", []),
 ]
 # Default keyword arguments per input name, as the tab's widgets start.
 DEFAULTS = {"seed": 0, "seed_b": 1, "count": 16, "steps": 10, "label": 7}

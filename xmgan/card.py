@@ -16,6 +16,8 @@ DATASETS = {
     "svhn": "SVHN cropped digits (Netzer et al.): 73,257 train / 26,032 test, 32x32 RGB",
     "printed": "printed digits rendered by train/make_printed_digits.py (14 matplotlib fonts, coloured ink "
                "on light paper): 60,000 train / 10,000 test, 32x32 RGB",
+    "fsdd": "Free Spoken Digit Dataset (Jakobovski, CC BY-SA 4.0): 6 speakers x 10 digits x 50 takes at "
+            "8 kHz; takes 0-4 = test",
     "domain": "the four digit domains MNIST, USPS, MNIST-M and printed, labelled by domain",
 }
 
@@ -26,6 +28,8 @@ def data_line(v: dict) -> str:
         return f"{DATASETS.get(v['source'], v['source'])} → {DATASETS.get(v['target'], v['target'])}"
     if v.get("domain_a") and v.get("domain_b"):  # a two-way pair (CycleGAN)
         return f"{DATASETS.get(v['domain_a'], v['domain_a'])} ↔ {DATASETS.get(v['domain_b'], v['domain_b'])}"
+    if v.get("speech"):  # a sound <-> image pair (CMCGAN)
+        return f"{DATASETS.get(v['speech'], v['speech'])} ↔ {DATASETS.get(v['dataset'], v['dataset'])}"
     if v.get("domains"):  # many domains (StarGAN)
         return "; ".join(DATASETS.get(d, d) for d in v["domains"])
     return DATASETS.get(v.get("dataset", ""), v.get("dataset", "?"))
@@ -36,7 +40,8 @@ def _fmt(v, key: str = "") -> str:
     if isinstance(v, bool):
         return str(v)
     if isinstance(v, float):
-        return f"{v:.2%}" if "accuracy" in key else f"{v:.3f}"
+        share = "accuracy" in key or "precision" in key or key.endswith("_rate")
+        return f"{v:.2%}" if share else f"{v:.3f}"
     if isinstance(v, dict):
         return ", ".join(f"{k} {_fmt(x, k)}" for k, x in v.items())
     if isinstance(v, list):
@@ -93,7 +98,7 @@ def render(model_id: str, folder: Path) -> str:
                   f"- Data: {data_line(v)}",
                   f"- Trained with `{t.get('command', '?')}`: {t.get('steps', '?')} steps, batch {t.get('batch', '?')}, "
                   f"{t.get('precision', '?')}, {t.get('minutes', '?')} min on {t.get('device', '?')} ({t.get('date', '?')}).",
-                  "- Config: " + ", ".join(f"{k}={x}" for k, x in v.items() if k != "training"), ""]
+                  "- Config: " + ", ".join(f"{k}={x}" for k, x in v.items() if k not in ("training", "stats")), ""]
     lines += ["## Metrics (held-out data)", "", metrics_table(metrics), "",
               "## Files", "", "`config.json` (constructor kwargs per variant), `model.safetensors` "
               "(tensors named `<variant>/<net>.<param>`), `model.safetensors.sha256`, `metrics.json`.", ""]
@@ -109,23 +114,25 @@ def write_card(model_id: str, root: Path | None = None) -> Path:
 
 # -- the README's results section ------------------------------------------------------------------------
 START, END = "<!-- results:start (python -m xmgan.card) -->", "<!-- results:end -->"
-HEADLINE = ("accuracy", "test_accuracy", "fd", "fd_floor_train_vs_test", "fd_ratio", "classes_covered",
-            "source_accuracy_untranslated", "domain_accuracy", "cycle_l1")
+HEADLINE = ("accuracy", "test_accuracy", "eval_accuracy", "domain_accuracy", "source_accuracy_untranslated", "cycle_l1",
+            "fd", "fd_floor_train_vs_test", "fd_ratio", "classes_covered",
+            "sound_to_image_accuracy", "image_to_sound_accuracy", "retrieval_top1_precision",
+            "mean_mcd_db", "mean_mcd_baseline_db", "min_mcd_gain_db", "mean_judge_target_rate",
+            "min_judge_target_rate", "real_time_factor")
 
 
 def results_section(root: Path | None = None) -> str:
     """One table over every checkpoint folder: the headline metrics, goals, and where they came from."""
     root = root or hub.checkpoints_root()
-    rows = ["| model / variant | " + " | ".join(HEADLINE) + " | goals | training | evaluated |",
-            "|---|" + "---|" * (len(HEADLINE) + 3)]
+    rows = ["| model / variant or direction | headline metrics | goals | training | evaluated |", "|---|---|---|---|---|"]
     for folder in sorted(p for p in root.iterdir() if (p / "metrics.json").is_file()):
         cfg = hub.read_json(folder / "config.json").get("variants", {})
         for variant, m in hub.read_json(folder / "metrics.json").items():
-            t = cfg.get(variant, {}).get("training", {})
+            t = cfg.get(m.get("pair", variant), cfg.get(variant, next(iter(cfg.values()), {}))).get("training", {})
             goals = "met" if m.get("goals_met") and all(m["goals_met"].values()) else (
                 "missed: " + ", ".join(k for k, ok in m.get("goals_met", {}).items() if not ok) if m.get("goals_met") else "")
-            cells = [_fmt(m[k], k) if k in m else "" for k in HEADLINE]
-            rows.append(f"| {folder.name} / {variant} | " + " | ".join(cells) + f" | {goals} | "
+            cells = ", ".join(f"{k} {_fmt(m[k], k)}" for k in HEADLINE if k in m)
+            rows.append(f"| {folder.name} / {variant} | {cells} | {goals} | "
                         f"{t.get('steps', '?')} steps, {t.get('minutes', '?')} min | {m.get('evaluated', {}).get('date', '?')} |")
     machines = sorted({m.get("evaluated", {}).get("hardware", "?") for folder in root.iterdir()
                        if (folder / "metrics.json").is_file() for m in hub.read_json(folder / "metrics.json").values()})

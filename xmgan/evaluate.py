@@ -4,6 +4,7 @@
     python -m xmgan.evaluate gan           # FD on judge features vs MNIST test, floor, class coverage
     python -m xmgan.evaluate cgan          # + judge accuracy on the requested class, per class
     python -m xmgan.evaluate cyclegan      # per direction: label kept, cycle error, FD
+    python -m xmgan.evaluate stargan_vc    # per direction: MCD beside the no-conversion MCD, speaker judge, log-F0
 
 Frechet distance (FD) is computed on the 128-d penultimate features of the domain's judge, against the
 real test set; beside it, the floor: the same distance between 10,000 real *training* images and the

@@ -14,7 +14,8 @@ from .errors import XmganError
 # Every module in xmgan/models/ registers its model when imported (on first use, so `import xmgan`
 # stays cheap); adding a model is adding a file. Helper modules there start with "_" or are listed here.
 NOT_MODELS = {"judge"}
-ORDER = ("gan", "cgan")  # tab order for these; later files follow in name order
+# Tab order; a model not listed here follows in name order.
+ORDER = ("gan", "cgan", "dtn", "latent_gan", "cyclegan", "stargan", "cyclegan_vc", "stargan_vc", "cmcgan")
 
 TASK_KINDS = ("sample", "image->image", "audio->audio", "audio<->image")
 
