@@ -58,11 +58,13 @@ def make_input(name: str, spec: xmgan.registry.ModelSpec) -> gr.components.Compo
     raise ValueError(f"app.py has no widget for input {name!r}")
 
 
-def make_output(kind: str, label: str) -> gr.components.Component:
+def make_output(kind: str, label: str, pixelated: bool = True) -> gr.components.Component:
+    """The widget for one output kind; `pixelated` shows small images with crisp pixels (not plots)."""
+    crisp = "pixelated" if pixelated else None
     if kind == "gallery":
-        return gr.Gallery(label=label, columns=8, height="auto", object_fit="contain", elem_classes="pixelated")
+        return gr.Gallery(label=label, columns=8, height="auto", object_fit="contain", elem_classes=crisp)
     if kind == "image":
-        return gr.Image(label=label, type="numpy", format="png", elem_classes="pixelated", show_label=True)
+        return gr.Image(label=label, type="numpy", format="png", elem_classes=crisp, show_label=True)
     if kind == "text":
         return gr.Markdown()
     if kind == "audio":
@@ -116,7 +118,9 @@ def build_tab(spec: xmgan.registry.ModelSpec) -> None:
                                       widgets["variant"], widgets["label"], api_name=False)
         for action in spec.actions:
             button = gr.Button(action.label, variant="primary")
-            outputs = [make_output(kind, action.label) for kind in action.outputs]
+            # image outputs of the speech models are spectrogram plots: smooth, not pixelated
+            outputs = [make_output(kind, action.label, pixelated=not (kind == "image" and "audio" in spec.task))
+                       for kind in action.outputs]
             button.click(call(spec.id, action), [widgets[i] for i in action.inputs], outputs,
                          api_name=f"{spec.id}_{action.method}")
         metrics, card = model_facts(spec.id)

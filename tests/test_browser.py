@@ -84,6 +84,7 @@ def test_every_tab_answers_every_button(page, model_id):
                 panel.locator(f"#examples-{model_id}-{media} button.gallery-item").first.click()
                 page.wait_for_timeout(1500)
         before = panel.locator("img").count()
+        wavs = panel.locator("a[download][href*='.wav']").count()  # download links of sounds so far
         panel.get_by_role("button", name=action.label, exact=True).click()
         try:
             page.wait_for_function("([sel, n]) => document.querySelectorAll(sel).length > n",
@@ -92,6 +93,9 @@ def test_every_tab_answers_every_button(page, model_id):
             page.screenshot(path=str(ROOT / f"browser-{model_id}-{action.method}.png"))
             toast = page.locator(".toast-body").all_inner_texts()  # a gr.Error shows here
             raise AssertionError(f"{model_id}: no image after '{action.label}'; messages: {toast}")
+        if "audio" in action.outputs:  # the converted / generated sound arrives as a wav to play and download
+            page.wait_for_function("([sel, n]) => document.querySelectorAll(sel).length > n",
+                                   arg=[f"#tab-{model_id} a[download][href*='.wav']", wavs], timeout=60000)
     assert "Metrics" in panel.inner_text()
 
 

@@ -3,6 +3,8 @@
     python train/train_cyclegan.py --pair usps_mnist --threads 1
     python train/train_cyclegan.py --pair mnist_mnist_m --threads 1
     python train/train_cyclegan.py --pair usps_mnist --resume     # after an interruption
+    python train/train_cyclegan.py --pair usps_mnist --resume --steps 6000   # the shipped weights: 3,000
+        # more steps after the first 3,000, the learning rate back at 2e-4 and decayed to zero again
 Writes the pair as a variant of checkpoints/cyclegan/; then run `python -m xmgan.evaluate cyclegan`.
 xmgan/models/cyclegan.py describes the networks and what follows the paper.
 """

@@ -27,7 +27,7 @@ def gradient_penalty(D, real: torch.Tensor, fake: torch.Tensor, g: torch.Generat
 
 
 def main() -> None:
-    p = base_parser(__doc__, steps=3000, batch=16, lr=1e-4)
+    p = base_parser(__doc__, steps=3000, batch=16, lr=2e-4)
     p.add_argument("--n-critic", type=int, default=2, help="D updates per G update (paper: 5)")
     p.add_argument("--lambda-gp", type=float, default=10.0)
     p.add_argument("--lambda-cls", type=float, default=1.0)
