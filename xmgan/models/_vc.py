@@ -365,6 +365,17 @@ def verdict_text(source: str, target: str, wav_in: np.ndarray, wav_out: np.ndarr
             f"{target}: {p_out[name.index(target)]:.0%}).")
 
 
+def convert_for_app(value, source: str, target: str, converter) -> tuple:
+    """What a VC tab shows: ((16000, int16) converted speech of the input's length, spectrograms of input
+    and output side by side, the speaker judge's verdict). `converter(source, target)` gives the model's
+    (feature converter, source stats, target stats)."""
+    wav = read_speech(value)
+    fn, src_stats, trg_stats = converter(source, target)
+    out = convert_analysis(Analysis(wav), fn, src_stats, trg_stats)
+    image = audio.spectrogram_image([(f"input ({source})", wav), (f"converted to {target}", out)], audio.WORLD_SR)
+    return audio.to_pcm(out, audio.WORLD_SR), image, verdict_text(source, target, wav, out)
+
+
 # ---- evaluation ------------------------------------------------------------------------------------------
 MCD_ORDER = 24  # MCD on c1..c24, the usual choice (e.g. sprocket, ESPnet)
 

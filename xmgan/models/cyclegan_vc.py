@@ -29,7 +29,6 @@ from dataclasses import dataclass, field
 import torch
 from torch import nn
 
-from ..audio import WORLD_SR, spectrogram_image, to_pcm
 from ..errors import BadInput
 from ..pipeline import Pipeline
 from ..registry import Action, ModelSpec, register
@@ -117,11 +116,7 @@ class CycleganVcPipeline(Pipeline):
         if direction not in c.directions:
             raise BadInput(f"Direction must be one of {' or '.join(c.directions)}, not {direction!r}.")
         source, target = direction.split(" → ")
-        wav = _vc.read_speech(audio)
-        fn, src_stats, trg_stats = self.converter(source, target, variant)
-        out = _vc.convert_analysis(_vc.Analysis(wav), fn, src_stats, trg_stats)
-        image = spectrogram_image([(f"input ({source})", wav), (f"converted to {target}", out)], WORLD_SR)
-        return to_pcm(out, WORLD_SR), image, _vc.verdict_text(source, target, wav, out)
+        return _vc.convert_for_app(audio, source, target, lambda s, t: self.converter(s, t, variant))
 
     def evaluate(self, variant: str) -> dict:
         c = self.config(variant)

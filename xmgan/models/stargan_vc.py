@@ -34,7 +34,6 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ..audio import WORLD_SR, spectrogram_image, to_pcm
 from ..pipeline import Pipeline
 from ..registry import Action, ModelSpec, register
 from . import _vc
@@ -123,11 +122,7 @@ class StarganVcPipeline(Pipeline):
         c = self.config(variant)
         _vc.check_speaker(source, c.speakers, "The source")
         _vc.check_speaker(target, c.speakers, "The target")
-        wav = _vc.read_speech(audio)
-        fn, src_stats, trg_stats = self.converter(source, target, variant)
-        out = _vc.convert_analysis(_vc.Analysis(wav), fn, src_stats, trg_stats)
-        image = spectrogram_image([(f"input ({source})", wav), (f"converted to {target}", out)], WORLD_SR)
-        return to_pcm(out, WORLD_SR), image, _vc.verdict_text(source, target, wav, out)
+        return _vc.convert_for_app(audio, source, target, lambda s, t: self.converter(s, t, variant))
 
     def evaluate(self, variant: str) -> dict:
         c = self.config(variant)
