@@ -3,6 +3,7 @@ import shutil
 
 import pytest
 
+from conftest import ROOT
 from xmgan import hub
 from xmgan.errors import WeightsNotFound, XmganError
 
@@ -93,3 +94,107 @@ def test_push_refuses_bad_repo_and_incomplete_folder(local_gan):
 def test_push_offline_gives_a_sentence(local_gan, capsys):
     assert hub.main(["push", "gan", "--repo", "org/gan"]) == 1  # HF_HUB_OFFLINE=1: the upload fails
     assert "Upload to org/gan failed" in capsys.readouterr().out
+
+
+def test_imports_and_writes_without_fcntl(tmp_path):
+    """Windows has no fcntl: hide the module, then import xmgan, load a model and write a checkpoint."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; sys.modules['fcntl'] = None\n"
+        "import xmgan, torch\n"
+        "from xmgan import hub\n"
+        "pipe = xmgan.load('gan')\n"
+        f"hub.write_variant('gan', 'extra', {{'dataset': 'mnist'}}, {{'w': torch.ones(2)}}, root=__import__('pathlib').Path({str(tmp_path)!r}))\n"
+        f"print(sorted(hub.load_checkpoint(__import__('pathlib').Path({str(tmp_path / 'gan')!r}))[1]))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
+                         cwd=ROOT)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert "extra/w" in out.stdout
+
+
+class Killed(BaseException):
+    """Stands for the writer's death at a file replacement (nothing after it runs)."""
+
+
+def rewrite_gan(root, variant, value):
+    import torch
+
+    state = {k: torch.full_like(v, value) for k, v in xmgan_gan_state(root).items()}
+    hub.write_variant("gan", variant, {**hub.read_json(root / "gan" / "config.json")["variants"]["mnist"],
+                                        "note": f"rewrite {value}"}, state, root=root)
+
+
+def xmgan_gan_state(root):
+    _, tensors = hub.load_checkpoint(root / "gan")
+    return hub.variant_state(tensors, "mnist")
+
+
+def loads_as(folder, variant, old) -> str:
+    """'old' or 'new' (the value 0.5 everywhere) after checking the folder loads; fails on anything else."""
+    import torch
+
+    import xmgan
+
+    config, tensors = hub.load_checkpoint(folder)  # raises if the sha256 check fails
+    pipe = xmgan.load("gan", folder=folder)  # every variant config.json lists builds from its tensors
+    assert set(pipe.variants) == set(config["variants"])
+    got = hub.variant_state(tensors, variant)
+    if variant in config["variants"] and all(torch.equal(got[k], torch.full_like(old[k], 0.5)) for k in old):
+        return "new"
+    assert variant not in config["variants"] or all(torch.equal(got[k], old[k]) for k in old), "neither old nor new"
+    return "old"
+
+
+@pytest.mark.parametrize("variant", ["mnist", "new_variant"])
+def test_a_writer_stopped_at_any_file_replace_leaves_a_loadable_checkpoint(local_gan, tmp_path, monkeypatch, variant):
+    """Stop the writer at each of its file replacements in turn: the folder loads every time, with the old
+    weights or the new ones, never as 'damaged'."""
+    root = local_gan.parent
+    pristine = tmp_path / "pristine"
+    shutil.copytree(local_gan, pristine)
+    old = xmgan_gan_state(root)
+    real_replace, seen = hub.os.replace, []
+    for crash_at in range(8):
+        shutil.rmtree(local_gan)
+        shutil.copytree(pristine, local_gan)
+        calls = iter(range(100))
+
+        def dying_replace(src, dst):
+            if next(calls) == crash_at:
+                raise Killed
+            real_replace(src, dst)
+
+        monkeypatch.setattr(hub.os, "replace", dying_replace)
+        try:
+            rewrite_gan(root, variant, 0.5)
+            finished = True
+        except Killed:
+            finished = False
+        monkeypatch.setattr(hub.os, "replace", real_replace)
+        seen.append(loads_as(local_gan, variant, old))
+        if finished:
+            break
+    assert finished and seen[0] == "old" and seen[-1] == "new", seen
+
+
+def test_a_killed_writer_leaves_a_loadable_checkpoint(local_gan):
+    """A real kill (os._exit in a child process) after the weights are swapped in, before config.json and
+    the final sha256: the folder loads, with the new weights."""
+    import subprocess
+    import sys
+
+    old = xmgan_gan_state(local_gan.parent)
+    code = ("import os, sys\nsys.path.insert(0, 'tests')\nfrom xmgan import hub\nimport test_hub\n"
+            "real, n = os.replace, [0]\n"
+            "def replace(src, dst):\n    n[0] += 1\n    real(src, dst)\n"
+            "    if str(dst).endswith('model.safetensors'): os._exit(9)\n"
+            "hub.os.replace = replace\n"
+            f"test_hub.rewrite_gan(__import__('pathlib').Path({str(local_gan.parent)!r}), 'mnist', 0.5)\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
+                         cwd=ROOT)
+    assert out.returncode == 9, out.stderr[-2000:]
+    assert len((local_gan / "model.safetensors.sha256").read_text().splitlines()) == 2  # died mid-write
+    assert loads_as(local_gan, "mnist", old) == "new"

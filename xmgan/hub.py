@@ -15,7 +15,6 @@ Resolution order: local folder ($XMGAN_CHECKPOINTS or ./checkpoints) -> Hugging 
 from __future__ import annotations
 
 import argparse
-import fcntl
 import hashlib
 import json
 import logging
@@ -24,6 +23,7 @@ import tempfile
 from pathlib import Path
 
 import torch
+from filelock import FileLock
 from safetensors.torch import load_file, save_file
 
 from .errors import WeightsNotFound, XmganError
@@ -82,11 +82,16 @@ def read_json(path: Path) -> dict:
     return json.loads(path.read_text()) if path.is_file() else {}
 
 
+def recorded_digests(folder: Path) -> set[str]:
+    """The digests model.safetensors may have: one line normally; two (new and old) while a write is under way."""
+    lines = (folder / "model.safetensors.sha256").read_text().splitlines()
+    return {line.split()[0] for line in lines if line.strip()}
+
+
 def load_checkpoint(folder: Path) -> tuple[dict, dict[str, torch.Tensor]]:
     """(config, tensors) after checking the recorded sha256."""
     weights = folder / "model.safetensors"
-    expected = (folder / "model.safetensors.sha256").read_text().split()[0]
-    if sha256(weights) != expected:
+    if sha256(weights) not in recorded_digests(folder):
         raise XmganError(f"{weights} does not match its recorded sha256; the file is damaged, download or train it again.")
     return read_json(folder / "config.json"), load_file(weights)
 
@@ -97,13 +102,40 @@ def variant_state(tensors: dict[str, torch.Tensor], variant: str) -> dict[str, t
     return {k[len(prefix):]: v for k, v in tensors.items() if k.startswith(prefix)}
 
 
+def atomic_write(path: Path, data: bytes | str) -> None:
+    """Write a whole file or nothing: a temp file in the same folder, flushed to disk, then os.replace."""
+    data = data.encode() if isinstance(data, str) else data
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def folder_lock(folder: Path) -> FileLock:
+    """One writer per checkpoint folder at a time (two trainings of one model may finish together);
+    filelock works on Linux, macOS and Windows (fcntl exists only on the first two)."""
+    return FileLock(str(folder / ".lock"))
+
+
 def write_variant(model_id: str, variant: str, config: dict, state: dict[str, torch.Tensor],
                   root: Path | None = None) -> Path:
-    """Add or replace one variant in checkpoints/<id>/, keeping the others; atomic file replacement."""
+    """Add or replace one variant in checkpoints/<id>/, keeping the others.
+
+    Crash-safe: every file is replaced atomically, in an order where each intermediate folder still loads.
+    1. the sha256 file lists the new digest beside the old one (either weights file passes the check);
+    2. model.safetensors is swapped in (a new variant's tensors are ignored until config.json names it);
+    3. config.json gains the variant; 4. the sha256 file keeps only the new digest.
+    """
     folder = (root or checkpoints_root()) / model_id
     folder.mkdir(parents=True, exist_ok=True)
-    with open(folder / ".lock", "w") as lock:  # two trainings of one model may finish at the same time
-        fcntl.flock(lock, fcntl.LOCK_EX)
+    with folder_lock(folder):
         return _write_variant_locked(folder, model_id, variant, config, state)
 
 
@@ -111,27 +143,38 @@ def _write_variant_locked(folder: Path, model_id: str, variant: str, config: dic
                           state: dict[str, torch.Tensor]) -> Path:
     cfg = read_json(folder / "config.json") or {"model_id": model_id, "variants": {}}
     cfg["variants"][variant] = config
-    tensors = {}
-    if (folder / "model.safetensors").is_file():
-        tensors = {k: v for k, v in load_file(folder / "model.safetensors").items()
-                   if not k.startswith(f"{variant}/")}
+    weights = folder / "model.safetensors"
+    tensors, old = {}, []
+    if weights.is_file():
+        tensors = {k: v for k, v in load_file(weights).items() if not k.startswith(f"{variant}/")}
+        old = [sha256(weights)]
     tensors.update({f"{variant}/{k}": v.detach().cpu().contiguous() for k, v in state.items()})
-    with tempfile.NamedTemporaryFile(dir=folder, suffix=".tmp", delete=False) as tmp:
-        pass
-    save_file(tensors, tmp.name, metadata={"model_id": model_id})
-    os.chmod(tmp.name, 0o644)
-    os.replace(tmp.name, folder / "model.safetensors")
-    (folder / "model.safetensors.sha256").write_text(sha256(folder / "model.safetensors") + "  model.safetensors\n")
-    (folder / "config.json").write_text(json.dumps(cfg, indent=2, sort_keys=True) + "\n")
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".model.safetensors.", suffix=".tmp")
+    os.close(fd)
+    try:
+        save_file(tensors, tmp, metadata={"model_id": model_id})
+        with open(tmp, "rb+") as f:
+            os.fsync(f.fileno())
+        os.chmod(tmp, 0o644)
+        new = sha256(Path(tmp))
+        atomic_write(folder / "model.safetensors.sha256",
+                     "".join(f"{d}  model.safetensors\n" for d in dict.fromkeys([new, *old])))
+        os.replace(tmp, weights)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    atomic_write(folder / "config.json", json.dumps(cfg, indent=2, sort_keys=True) + "\n")
+    atomic_write(folder / "model.safetensors.sha256", f"{new}  model.safetensors\n")
     return folder
 
 
 def write_metrics(model_id: str, variant: str, metrics: dict, root: Path | None = None) -> Path:
-    path = (root or checkpoints_root()) / model_id / "metrics.json"
-    all_metrics = read_json(path)
-    all_metrics[variant] = metrics
-    path.write_text(json.dumps(all_metrics, indent=2, sort_keys=True) + "\n")
-    return path
+    folder = (root or checkpoints_root()) / model_id
+    with folder_lock(folder):  # evaluations of two variants may finish together
+        all_metrics = read_json(folder / "metrics.json")
+        all_metrics[variant] = metrics
+        atomic_write(folder / "metrics.json", json.dumps(all_metrics, indent=2, sort_keys=True) + "\n")
+    return folder / "metrics.json"
 
 
 def push_plan(model_id: str, repo: str) -> dict:
