@@ -12,7 +12,7 @@ from pathlib import Path
 import gradio as gr
 
 import xmgan
-from xmgan.card import metrics_table
+from xmgan.card import metrics_table, read_card
 from xmgan.data import class_names
 from xmgan.hub import checkpoints_root, read_json
 
@@ -89,9 +89,9 @@ def call(model_id: str, action: xmgan.registry.Action):
 def model_facts(model_id: str) -> tuple[str, str]:
     """(metrics table, model card) read from the local checkpoint folder without loading weights."""
     folder = checkpoints_root() / model_id
-    card = (folder / "README.md").read_text() if (folder / "README.md").is_file() else \
-        "_No local checkpoint: weights will be fetched from the Hugging Face Hub on first use._"
-    return metrics_table(read_json(folder / "metrics.json")), card.split("---", 2)[-1]
+    card = read_card(folder)  # huggingface_hub.ModelCard: metadata parsed, .text is the body
+    text = card.text if card else "_No local checkpoint: weights will be fetched from the Hugging Face Hub on first use._"
+    return metrics_table(read_json(folder / "metrics.json")), text
 
 
 def build_tab(spec: xmgan.registry.ModelSpec) -> None:

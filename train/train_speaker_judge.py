@@ -17,7 +17,7 @@ import torch.nn.functional as F
 
 from common import Trainer, base_parser, log, progress
 
-from xmgan import hub
+from xmgan import card, hub
 from xmgan.env import hardware
 from xmgan.models import _vc
 
@@ -88,17 +88,7 @@ def main() -> None:
                "evaluated": {"date": date.today().isoformat(), "hardware": hardware(),
                              "command": "python train/train_speaker_judge.py (utterance-level, whole eval split)"}}
     hub.write_metrics("speaker_judge", "vcc2016", metrics, args.checkpoints)
-    folder = (args.checkpoints or hub.checkpoints_root()) / "speaker_judge"
-    (folder / "README.md").write_text(
-        "# Speaker judge (VCC2016: SF1, SF2, TM1, TM2)\n\n"
-        "A 1-D CNN over WORLD mel-cepstra c1..c35 (alpha 0.42, 5 ms frames, one global standardisation), "
-        "logits averaged over the utterance's speech frames. Trained on the training split (utterances "
-        "100001-100162) only; it reads converted speech in `python -m xmgan.evaluate stargan_vc cyclegan_vc`.\n\n"
-        f"Utterance accuracy on the 54 evaluation sentences per speaker: **{acc_eval:.2%}** "
-        f"({', '.join(f'{s} {a:.1%}' for s, a in zip(speakers, per_eval))}); training split {acc_train:.2%}. "
-        f"Trained with `{cfg['training']['command']}` in {cfg['training']['minutes']} min on "
-        f"{hardware()} ({date.today().isoformat()}).\n\nFiles: `config.json`, `model.safetensors` "
-        "(tensors `vcc2016/<param>`), `model.safetensors.sha256`, `metrics.json`.\n")
+    folder = card.write_card("speaker_judge", args.checkpoints).parent  # the one card path (xmgan.card)
     log.info("wrote %s", folder)
     tr.close()
 

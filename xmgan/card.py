@@ -1,12 +1,23 @@
-"""Model cards: checkpoints/<id>/README.md, rendered from the spec, config.json and metrics.json.
+"""Model cards: checkpoints/<id>/README.md, a Hugging Face Hub model card rendered from the spec (or the
+judge's description below), config.json and metrics.json, through `huggingface_hub.ModelCard`.
 
-Everything in a card comes from those files, so a card never disagrees with the numbers it quotes.
+Everything in a card comes from those files, so a card never disagrees with the numbers it quotes. The
+card's metadata carries license, datasets, pipeline_tag, library_name, tags and a `model-index` with every
+headline number of metrics.json (per variant or direction, baselines beside them), so the Hub shows them.
+Models and judges take the same path:
+
+    python -m xmgan.card          # rewrite every checkpoints/*/README.md and the README's results table
 """
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
+from huggingface_hub import EvalResult, ModelCard, ModelCardData
+
 from . import hub
+
+log = logging.getLogger(__name__)
 
 DATASETS = {
     "mnist": "MNIST (LeCun, Cortes & Burges): 60,000 train / 10,000 test handwritten digits, 28x28",
@@ -19,7 +30,45 @@ DATASETS = {
     "fsdd": "Free Spoken Digit Dataset (Jakobovski, CC BY-SA 4.0): 6 speakers x 10 digits x 50 takes at "
             "8 kHz; takes 0-4 = test",
     "domain": "the four digit domains MNIST, USPS, MNIST-M and printed, labelled by domain",
+    "vcc2016": "Voice Conversion Challenge 2016 (Toda et al.): parallel English read speech; xmgan uses "
+               "speakers SF1, SF2 (female) and TM1, TM2 (male), training sentences 100001-100162, "
+               "evaluation sentences 200001-200054",
 }
+# Hub dataset repos of the public datasets (the card's `datasets:` links); the others have none.
+HUB_DATASETS = {"mnist": "ylecun/mnist", "fashion": "zalando-datasets/fashion_mnist", "usps": "flwrlabs/usps",
+                "mnist_m": "Mike0307/MNIST-M", "svhn": "ufldl-stanford/svhn"}
+SHARE_ALIKE = {"fsdd"}  # trained on CC BY-SA data: the weights carry that license
+PIPELINE_TAGS = {"sample": "unconditional-image-generation", "image->image": "image-to-image",
+                 "audio->audio": "audio-to-audio", "audio<->image": "any-to-any"}
+# Checkpoint folders that are not registered models: the evaluation classifiers. (title, description, tag)
+JUDGES = {
+    "judges": ("Judges (evaluation classifiers)",
+               "Small CNN classifiers, one per domain, trained on the domain's training split. xmgan uses them "
+               "to read generated images (accuracy of the requested class) and their 128-d penultimate "
+               "features for the Frechet distance.", "image-classification"),
+    "judges_b": ("Second judges (independent evaluation classifiers)",
+                 "A second, independently trained classifier per domain (a different architecture), so that "
+                 "every reported accuracy can be read by two judges.", "image-classification"),
+    "speaker_judge": ("Speaker judge (VCC2016: SF1, SF2, TM1, TM2)",
+                      "A 1-D CNN over WORLD mel-cepstra c1..c35 (alpha 0.42, 5 ms frames, one global "
+                      "standardisation), logits averaged over the utterance's speech frames. Trained on the "
+                      "training split only; it reads converted speech in `python -m xmgan.evaluate stargan_vc "
+                      "cyclegan_vc`.", "audio-classification"),
+    "speaker_wave_judge": ("Speaker judge on waveforms (VCC2016: SF1, SF2, TM1, TM2)",
+                           "A second speaker classifier that reads the waveform through its own front end, "
+                           "so converted speech is judged independently of WORLD features.",
+                           "audio-classification"),
+    "spoken_judge": ("Spoken-digit judge (evaluation classifier)",
+                     "A small CNN (`xmgan/models/_spoken.py`) that hears which digit (0-9) a 32-band x "
+                     "64-frame log-mel spectrogram (8 kHz, 1.008 s) says. xmgan uses it to judge cmcgan's "
+                     "generated speech (after Griffin-Lim) and to caption the app's audio. Its test split has "
+                     "the same six speakers as its training split: new takes of known voices, not new "
+                     "speakers.", "audio-classification"),
+}
+# metrics.json keys that are bookkeeping or detail (tables, histograms, counts), not headline numbers
+BOOKKEEPING = {"evaluated", "goals", "goals_met", "pair"}
+BASELINE_WORDS = ("baseline", "untranslated", "floor", "untrained")
+
 
 
 def data_line(v: dict) -> str:
@@ -66,29 +115,105 @@ def metrics_table(metrics: dict) -> str:
             rows.append(f"| {k} | " + " | ".join(_fmt(metrics[v].get(k, ""), k) for v in variants) + " |")
     goals = [f"{v}: {_fmt(metrics[v]['goals'])} → {'met' if all(metrics[v]['goals_met'].values()) else 'NOT met'}"
              for v in variants if metrics[v].get("goals")]
-    stamps = {f"{m['evaluated']['date']} on {m['evaluated']['hardware']}" for m in metrics.values() if "evaluated" in m}
+    stamps = {f"`{m['evaluated'].get('command', 'python -m xmgan.evaluate')}` on {m['evaluated']['date']}, "
+              f"{m['evaluated']['hardware']}" for m in metrics.values() if "evaluated" in m}
     if goals:
         rows.append("\nGoals: " + "; ".join(goals) + ".")
     if stamps:
-        rows.append("\nMeasured by `python -m xmgan.evaluate` on " + "; ".join(sorted(stamps)) + ".")
+        rows.append("\nMeasured by " + "; ".join(sorted(stamps)) + ".")
     return "\n".join(rows)
 
 
-def render(model_id: str, folder: Path) -> str:
+def _detail(key: str) -> bool:
+    return key in BOOKKEEPING or key.startswith("n_") or "per_" in key or "histogram" in key
+
+
+def headline(m: dict) -> dict[str, float]:
+    """Every headline number of one metrics.json entry, whatever its keys: top-level numbers, and numbers
+    one or two levels down (per-direction blocks) as "<key> <subkey>"; counts, per-class tables,
+    histograms, goals and stamps left out."""
+    out: dict[str, float] = {}
+    for k, v in m.items():
+        if _detail(k) or isinstance(v, bool):
+            continue
+        if isinstance(v, (int, float)):
+            out[k] = v
+        elif isinstance(v, dict):
+            for sub, value in headline(v).items():
+                out[f"{k} {sub}"] = value
+    return out
+
+
+def is_baseline(key: str) -> bool:
+    return any(w in key for w in BASELINE_WORDS)
+
+
+def variant_config(cfg: dict, variant: str, m: dict) -> dict:
+    """config.json's entry behind a metrics.json entry (a direction names its pair in `pair`)."""
+    variants = cfg.get("variants", {})
+    return variants.get(m.get("pair", variant)) or variants.get(variant) or next(iter(variants.values()), {})
+
+
+def evaluated_on(variant: str, v: dict) -> str:
+    """The dataset whose held-out split a metrics entry was measured on: a direction's source domain, a
+    translation's source, else the variant's dataset."""
+    a, _, b = variant.partition("2")
+    if a in DATASETS and b in DATASETS:
+        return a
+    if v.get("source") in DATASETS:
+        return v["source"]
+    return v.get("speech") or v.get("dataset", variant)
+
+
+def datasets_of(v: dict) -> list[str]:
+    names = [v.get(k) for k in ("source", "target", "domain_a", "domain_b", "speech", "dataset")] + v.get("domains", [])
+    return [n for n in dict.fromkeys(names) if n in DATASETS]
+
+
+def eval_results(model_id: str, cfg: dict, metrics: dict, task_type: str) -> list[EvalResult]:
+    """One EvalResult per headline number per variant / direction (its baseline is one of them)."""
+    results = []
+    for variant, m in metrics.items():
+        data = evaluated_on(variant, variant_config(cfg, variant, m))
+        for key, value in headline(m).items():
+            results.append(EvalResult(
+                task_type=task_type, task_name=f"{model_id} {variant}",
+                dataset_type=HUB_DATASETS.get(data, data), dataset_name=DATASETS.get(data, data).split(":")[0],
+                dataset_config=variant, dataset_split="test",
+                metric_type=key, metric_name=f"{variant}: {key}" + (" (baseline)" if is_baseline(key) else ""),
+                metric_value=value))
+    return results
+
+
+def describe(model_id: str) -> tuple[str, str, str, str]:
+    """(title, paper line, description, pipeline tag) of a registered model or a judge folder."""
+    from .registry import get_spec, list_models
+
+    if model_id in list_models():
+        spec = get_spec(model_id)
+        return spec.title, f"[{spec.paper}]({spec.paper_url})", spec.description, PIPELINE_TAGS[spec.task]
+    title, desc, tag = JUDGES.get(model_id, (model_id.replace("_", " ").capitalize(), "An xmgan checkpoint.", ""))
+    return title, "", desc, tag
+
+
+def card_data(model_id: str, folder: Path) -> ModelCardData:
     cfg = hub.read_json(folder / "config.json")
     metrics = hub.read_json(folder / "metrics.json")
-    if model_id == "judges":
-        title, paper, desc = "Judges (evaluation classifiers)", "", (
-            "Small CNN classifiers, one per domain, trained on the domain's training split. xmgan uses them "
-            "to read generated images (accuracy of the requested class) and their 128-d penultimate features "
-            "for the Frechet distance.")
-    else:
-        from .registry import get_spec
+    title, _, _, tag = describe(model_id)
+    used = list(dict.fromkeys(d for v in cfg.get("variants", {}).values() for d in datasets_of(v)))
+    return ModelCardData(
+        license="cc-by-sa-4.0" if SHARE_ALIKE & set(used) else "mit", library_name="xmgan",
+        pipeline_tag=tag or None, tags=["gan", "pytorch", "xmgan", model_id] + (["judge"] if model_id in JUDGES else []),
+        datasets=[HUB_DATASETS[d] for d in used if d in HUB_DATASETS] or None,
+        model_name=f"xmgan-{model_id}", eval_results=eval_results(model_id, cfg, metrics, tag or "other") or None)
 
-        spec = get_spec(model_id)
-        title, paper, desc = spec.title, f"[{spec.paper}]({spec.paper_url})", spec.description
-    lines = ["---", "library_name: xmgan", "license: mit", "tags: [gan, pytorch, xmgan]", "---", "",
-             f"# {title}", ""]
+
+def render(model_id: str, folder: Path) -> str:
+    """The card's markdown body (below the metadata)."""
+    cfg = hub.read_json(folder / "config.json")
+    metrics = hub.read_json(folder / "metrics.json")
+    title, paper, desc, _ = describe(model_id)
+    lines = [f"# {title}", ""]
     if paper:
         lines += [f"Paper: {paper}", ""]
     lines += [desc, "", "## Variants and training", ""]
@@ -99,26 +224,34 @@ def render(model_id: str, folder: Path) -> str:
                   f"- Trained with `{t.get('command', '?')}`: {t.get('steps', '?')} steps, batch {t.get('batch', '?')}, "
                   f"{t.get('precision', '?')}, {t.get('minutes', '?')} min on {t.get('device', '?')} ({t.get('date', '?')}).",
                   "- Config: " + ", ".join(f"{k}={x}" for k, x in v.items() if k not in ("training", "stats")), ""]
-    lines += ["## Metrics (held-out data)", "", metrics_table(metrics), "",
-              "## Files", "", "`config.json` (constructor kwargs per variant), `model.safetensors` "
+    lines += ["## Metrics (held-out data)", "", metrics_table(metrics), ""]
+    if model_id not in JUDGES:
+        lines += ["## Use", "", "```python", "import xmgan", f'pipe = xmgan.load("{model_id}")   '
+                  f"# checkpoints/{model_id}/ or the Hub repo xmgan/xmgan-{model_id}", "```", ""]
+    lines += ["## Files", "", "`config.json` (constructor kwargs per variant), `model.safetensors` "
               "(tensors named `<variant>/<net>.<param>`), `model.safetensors.sha256`, `metrics.json`.", ""]
     return "\n".join(lines)
+
+
+def make_card(model_id: str, folder: Path) -> ModelCard:
+    return ModelCard(f"---\n{card_data(model_id, folder).to_yaml()}\n---\n\n{render(model_id, folder)}")
 
 
 def write_card(model_id: str, root: Path | None = None) -> Path:
     folder = (root or hub.checkpoints_root()) / model_id
     path = folder / "README.md"
-    path.write_text(render(model_id, folder))
+    hub.atomic_write(path, str(make_card(model_id, folder)))
     return path
+
+
+def read_card(folder: Path) -> ModelCard | None:
+    """The card of a checkpoint folder through `ModelCard.load` (metadata parsed and checked), or None."""
+    path = Path(folder) / "README.md"
+    return ModelCard.load(path) if path.is_file() else None
 
 
 # -- the README's results section ------------------------------------------------------------------------
 START, END = "<!-- results:start (python -m xmgan.card) -->", "<!-- results:end -->"
-HEADLINE = ("accuracy", "test_accuracy", "eval_accuracy", "domain_accuracy", "source_accuracy_untranslated", "cycle_l1",
-            "fd", "fd_floor_train_vs_test", "fd_ratio", "classes_covered",
-            "sound_to_image_accuracy", "image_to_sound_accuracy", "retrieval_top1_precision",
-            "mean_mcd_db", "mean_mcd_baseline_db", "min_mcd_gain_db", "mean_judge_target_rate",
-            "min_judge_target_rate", "real_time_factor")
 
 
 def results_section(root: Path | None = None) -> str:
@@ -131,7 +264,7 @@ def results_section(root: Path | None = None) -> str:
             t = cfg.get(m.get("pair", variant), cfg.get(variant, next(iter(cfg.values()), {}))).get("training", {})
             goals = "met" if m.get("goals_met") and all(m["goals_met"].values()) else (
                 "missed: " + ", ".join(k for k, ok in m.get("goals_met", {}).items() if not ok) if m.get("goals_met") else "")
-            cells = ", ".join(f"{k} {_fmt(m[k], k)}" for k in HEADLINE if k in m)
+            cells = ", ".join(f"{k} {_fmt(x, k)}" for k, x in m.items() if k in headline(m))  # top level only
             rows.append(f"| {folder.name} / {variant} | {cells} | {goals} | "
                         f"{t.get('steps', '?')} steps, {t.get('minutes', '?')} min | {m.get('evaluated', {}).get('date', '?')} |")
     machines = sorted({m.get("evaluated", {}).get("hardware", "?") for folder in root.iterdir()
@@ -150,6 +283,18 @@ def update_readme(readme: Path) -> None:
     readme.write_text(f"{head}{START}\n{results_section()}\n{END}{tail}")
 
 
-if __name__ == "__main__":
+def main(argv: list[str] | None = None) -> None:
+    import argparse
+
+    p = argparse.ArgumentParser(prog="python -m xmgan.card", description="rewrite model cards and the README table")
+    p.add_argument("model_id", nargs="*", help="checkpoint folders to rewrite the card of (default: every one)")
+    root = hub.checkpoints_root()
+    ids = p.parse_args(argv).model_id or sorted(f.name for f in root.iterdir() if (f / "metrics.json").is_file())
+    for model_id in ids:
+        print(write_card(model_id, root))
     update_readme(Path(__file__).resolve().parents[1] / "README.md")
     print("README.md results section rewritten from checkpoints/*/metrics.json")
+
+
+if __name__ == "__main__":
+    main()
