@@ -94,6 +94,14 @@ def model_facts(model_id: str) -> tuple[str, str]:
     return metrics_table(read_json(folder / "metrics.json")), text
 
 
+def concurrency(spec: xmgan.registry.ModelSpec) -> int:
+    """How many requests of one model run at once (its buttons share the limit; other tabs run beside it).
+    Image models spend much of a request in Python (captions, PNG encoding), which a second request can
+    overlap with the first one's torch work; the speech models fill the CPU with one request each."""
+    default = 1 if "audio" in spec.task else 2
+    return int(os.environ.get(f"XMGAN_CONCURRENCY_{spec.id.upper()}", os.environ.get("XMGAN_CONCURRENCY", default)))
+
+
 def build_tab(spec: xmgan.registry.ModelSpec) -> None:
     with gr.Tab(spec.tab, id=spec.id, elem_id=f"tab-{spec.id}"):
         gr.Markdown(f"### {spec.title}\n{spec.description}  \nPaper: [{spec.paper}]({spec.paper_url})")
@@ -122,7 +130,8 @@ def build_tab(spec: xmgan.registry.ModelSpec) -> None:
             outputs = [make_output(kind, action.label, pixelated=not (kind == "image" and "audio" in spec.task))
                        for kind in action.outputs]
             button.click(call(spec.id, action), [widgets[i] for i in action.inputs], outputs,
-                         api_name=f"{spec.id}_{action.method}")
+                         api_name=f"{spec.id}_{action.method}",
+                         concurrency_id=spec.id, concurrency_limit=concurrency(spec))
         metrics, card = model_facts(spec.id)
         gr.Markdown("#### Metrics\n" + metrics)
         with gr.Accordion("Model card", open=False):
@@ -138,7 +147,30 @@ def build_demo() -> gr.Blocks:
     return demo
 
 
+def launch_options() -> dict:
+    """Host and port: XMGAN_HOST / XMGAN_PORT, else Gradio's GRADIO_SERVER_NAME / GRADIO_SERVER_PORT (a
+    Hugging Face Space sets GRADIO_SERVER_NAME=0.0.0.0), else 127.0.0.1:7860."""
+    env = os.environ
+    return {"server_name": env.get("XMGAN_HOST") or env.get("GRADIO_SERVER_NAME") or "127.0.0.1",
+            "server_port": int(env.get("XMGAN_PORT") or env.get("GRADIO_SERVER_PORT") or 7860)}
+
+
+def serving_threads() -> None:
+    """One torch thread per request (XMGAN_TORCH_THREADS): requests run side by side instead, and on a small
+    shared CPU two threads per request oversubscribe it (cGAN generate measured 40 ms with one thread,
+    240-300 ms with two, while trainings shared this 2-core machine)."""
+    import torch
+
+    torch.set_num_threads(int(os.environ.get("XMGAN_TORCH_THREADS", "1")))
+
+
+def main() -> None:
+    serving_threads()
+    demo = build_demo()
+    # A bounded queue: a full classroom waits in line (with its position shown) instead of piling up.
+    demo.queue(max_size=int(os.environ.get("XMGAN_QUEUE_SIZE", "200")))
+    demo.launch(**launch_options(), css=CSS, theme=gr.themes.Soft())
+
+
 if __name__ == "__main__":
-    build_demo().launch(server_name=os.environ.get("XMGAN_HOST", "127.0.0.1"),
-                        server_port=int(os.environ.get("XMGAN_PORT", "7860")), css=CSS,
-                        theme=gr.themes.Soft())
+    main()
