@@ -48,10 +48,15 @@ def hub_repo(model_id: str) -> tuple[str, str]:
     return repo, revision
 
 
+def is_local(model_id: str) -> bool:
+    """Whether `model_id` loads from the local checkpoints folder (no download needed)."""
+    return all((checkpoints_root() / model_id / f).is_file() for f in REQUIRED)
+
+
 def resolve(model_id: str) -> Path:
     """A folder holding the checkpoint files of `model_id`: local first, then the Hub."""
     local = checkpoints_root() / model_id
-    if all((local / f).is_file() for f in REQUIRED):
+    if is_local(model_id):
         return local
     repo, revision = hub_repo(model_id)
     try:
@@ -60,9 +65,10 @@ def resolve(model_id: str) -> Path:
         folder = Path(snapshot_download(repo_id=repo, revision=revision, allow_patterns=list(FILES)))
     except Exception as e:  # offline, repo missing, auth: all end in the same advice
         log.info("Hub download of %s@%s failed: %r", repo, revision, e)
+        reason = next((line.strip() for line in str(e).splitlines() if line.strip()), "")[:160]
         raise WeightsNotFound(
             f"No weights for {model_id!r}: {local} is missing and the Hugging Face Hub repo {repo}@{revision} "
-            f"could not be fetched ({type(e).__name__}); train them with `python train/train_{model_id}.py` "
+            f"could not be fetched ({type(e).__name__}: {reason}); train them with `python train/train_{model_id}.py` "
             f"or set XMGAN_HUB_REPO_{model_id.upper()} to a reachable repo."
         ) from None
     if not all((folder / f).is_file() for f in REQUIRED):
