@@ -14,9 +14,10 @@ import gradio as gr
 import xmgan
 from xmgan.card import metrics_table, read_card
 from xmgan.data import class_names
-from xmgan.hub import checkpoints_root, read_json
+from xmgan.hub import checkpoints_root, is_local, read_json
 
 ROOT = Path(__file__).resolve().parent
+LOADED: set[str] = set()  # models this process has loaded
 CSS = """
 .pixelated img { image-rendering: pixelated; }
 footer { display: none !important; }
@@ -77,7 +78,11 @@ def call(model_id: str, action: xmgan.registry.Action):
 
     def run(*values):
         try:
-            result = getattr(xmgan.load(model_id), action.method)(**dict(zip(action.inputs, values)))
+            if model_id not in LOADED and not is_local(model_id):  # the first use downloads: say so
+                gr.Info(f"Downloading the {model_id} weights from the Hugging Face Hub (first use only)…")
+            pipe = xmgan.load(model_id)
+            LOADED.add(model_id)
+            result = getattr(pipe, action.method)(**dict(zip(action.inputs, values)))
         except xmgan.XmganError as e:
             raise gr.Error(str(e), print_exception=False) from None
         return result
