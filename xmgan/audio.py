@@ -47,6 +47,8 @@ def _from_array(arr: np.ndarray) -> np.ndarray:
 
 
 def _read_file(path: Path) -> tuple[int, np.ndarray]:
+    """(rate, samples) of an audio file: libsndfile (soundfile) reads WAV, FLAC, OGG/Vorbis/Opus and MP3;
+    other containers (M4A/AAC, WebM, ...) are decoded by the ffmpeg program when it is installed."""
     import soundfile as sf
 
     if not path.is_file():
@@ -56,15 +58,34 @@ def _read_file(path: Path) -> tuple[int, np.ndarray]:
     try:
         data, sr = sf.read(str(path), dtype="float32", always_2d=False)
         return int(sr), data
-    except Exception:  # soundfile cannot read it (mp3/m4a on old libsndfile, or not audio): try librosa/audioread
+    except Exception:  # not a format libsndfile knows (or not audio at all): ffmpeg may know it
         pass
-    try:
-        import librosa
+    return _read_with_ffmpeg(path)
 
-        data, sr = librosa.load(str(path), sr=None, mono=True)
-        return int(sr), data
-    except Exception:
-        raise BadInput(f"{path.name!r} is not an audio file this app can read; upload a WAV, FLAC or OGG file.") from None
+
+def _read_with_ffmpeg(path: Path, timeout_s: float = 60.0) -> tuple[int, np.ndarray]:
+    """Decode with the ffmpeg program into a temporary WAV (same rate, mono), then read that."""
+    import shutil
+    import subprocess
+    import tempfile
+
+    import soundfile as sf
+
+    unreadable = f"{path.name!r} is not an audio file this app can read; upload a WAV, FLAC, OGG or MP3 file."
+    exe = shutil.which("ffmpeg")
+    if exe is None:
+        raise BadInput(unreadable)
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "decoded.wav"
+        try:
+            done = subprocess.run([exe, "-nostdin", "-v", "error", "-i", str(path), "-vn", "-ac", "1",
+                                   "-c:a", "pcm_f32le", str(out)], capture_output=True, timeout=timeout_s)
+        except subprocess.TimeoutExpired:
+            raise BadInput(f"{path.name!r} took too long to decode; upload a short WAV, FLAC, OGG or MP3 file.") from None
+        if done.returncode != 0 or not out.is_file():
+            raise BadInput(unreadable)
+        data, sr = sf.read(str(out), dtype="float32", always_2d=False)
+    return int(sr), data
 
 
 def resample(wav: np.ndarray, sr_from: int, sr_to: int) -> np.ndarray:
