@@ -2,22 +2,22 @@ import json
 
 import numpy as np
 
-from xmgan import evaluate, hub
+from xmgan import evaluate, hub, judges, metrics
 
 
 def test_frechet_distance_properties():
     rng = np.random.default_rng(0)
     a, b = rng.normal(size=(2000, 8)), rng.normal(size=(2000, 8))
-    assert evaluate.frechet_distance(a, a) < 1e-6
-    same = evaluate.frechet_distance(a, b)
-    shifted = evaluate.frechet_distance(a, b + 1.0)  # mean shift of 1 in 8 dims adds about 8
+    assert metrics.frechet_distance(a, a) < 1e-6
+    same = metrics.frechet_distance(a, b)
+    shifted = metrics.frechet_distance(a, b + 1.0)  # mean shift of 1 in 8 dims adds about 8
     assert same < 0.1 and abs(shifted - same - 8) < 0.5
-    assert abs(evaluate.frechet_distance(a, b) - evaluate.frechet_distance(b, a)) < 1e-6
+    assert abs(metrics.frechet_distance(a, b) - metrics.frechet_distance(b, a)) < 1e-6
 
 
 def test_class_coverage_detects_mode_collapse():
-    collapsed = evaluate.class_coverage(np.full(1000, 3), 10)
-    uniform = evaluate.class_coverage(np.arange(1000) % 10, 10)
+    collapsed = metrics.class_coverage(np.full(1000, 3), 10)
+    uniform = metrics.class_coverage(np.arange(1000) % 10, 10)
     assert collapsed["classes_covered"] == 1 and collapsed["label_entropy_bits"] == 0
     assert uniform["classes_covered"] == 10 and abs(uniform["label_entropy_bits"] - np.log2(10)) < 1e-3
 
@@ -29,7 +29,7 @@ def test_goals_are_checked_both_ways():
 
 def test_judges_read_real_test_digits():
     """The shipped judges on the fixture test images (real MNIST / Fashion-MNIST test data)."""
-    res = evaluate.evaluate_judges()
+    res = judges.test_accuracy("judges")
     assert res["mnist"]["test_accuracy"] >= 0.97
     assert res["fashion"]["test_accuracy"] >= 0.85
 
@@ -37,14 +37,59 @@ def test_judges_read_real_test_digits():
 def test_shipped_metrics_come_from_the_evaluate_command():
     import xmgan
 
-    for model_id in ["judges", *xmgan.list_models()]:
+    shipped = [s for s in judges.SETS if (hub.checkpoints_root() / s / "metrics.json").is_file()]
+    for model_id in [*shipped, *xmgan.list_models()]:
         metrics = json.loads((hub.checkpoints_root() / model_id / "metrics.json").read_text())
         config = json.loads((hub.checkpoints_root() / model_id / "config.json").read_text())
         # every shipped variant is evaluated; models with several directions per variant (cyclegan,
         # stargan) have one entry per direction, each with goals of its own
-        by_direction = model_id != "judges" and set(metrics) == set(
+        by_direction = model_id not in judges.SETS and set(metrics) == set(
             xmgan.registry.get_pipeline_class(model_id).goals) and set(metrics) != set(config["variants"])
         assert set(metrics) == set(config["variants"]) or by_direction, model_id
         for variant, m in metrics.items():
             assert m["evaluated"]["command"] == f"python -m xmgan.evaluate {model_id}"
             assert set(m["goals_met"]) == set(m["goals"])
+
+
+MEASURING = ("xmgan.metrics", "xmgan.judges")
+
+
+def test_measuring_layer_imports_no_model_code():
+    """metrics and judges sit below the models: importing them loads no model, pipeline or evaluate."""
+    import subprocess
+    import sys
+
+    code = ("import sys, xmgan.metrics, xmgan.judges; bad = sorted(m for m in sys.modules if m.startswith("
+            "('xmgan.models', 'xmgan.pipeline', 'xmgan.evaluate'))); print(bad); sys.exit(bool(bad))")
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert r.returncode == 0, r.stdout + r.stderr
+
+
+def test_no_function_local_imports_between_measuring_and_model_code():
+    """Model code imports metrics and judges at the top of the file (no cycle to hide), and no file of the
+    package reaches back into `evaluate` (the driver) or the old `models.judge` from inside a function."""
+    import ast
+
+    from conftest import ROOT
+
+    found = []
+    for path in sorted((ROOT / "xmgan").rglob("*.py")):
+        for fn in ast.walk(ast.parse(path.read_text())):
+            if not isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                continue
+            for node in ast.walk(fn):
+                if isinstance(node, ast.ImportFrom) and node.level and (node.module or "").split(".")[0] in (
+                        "evaluate", "metrics", "judges", "judge"):
+                    found.append(f"{path.relative_to(ROOT)}:{node.lineno} from {'.' * node.level}{node.module}")
+    assert not found, found
+
+
+def test_a_missing_second_judge_is_reported_not_fatal(monkeypatch):
+    """Without checkpoints/judges_b/ evaluation reads with the first judge set and says so in its stamp."""
+    from xmgan.errors import WeightsNotFound
+
+    monkeypatch.setattr(judges.sets, "_cache", {"judges": judges.get_judges()})
+    monkeypatch.setattr(judges.sets, "Judges", lambda model_id: (_ for _ in ()).throw(WeightsNotFound("absent")))
+    assert judges.available() == ("judges",)
+    st = evaluate.stamp("cgan", 1.0, judges.available())
+    assert st["judges"] == ["judges"] and "judges_b absent" in st["judges_note"]

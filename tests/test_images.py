@@ -17,7 +17,7 @@ def digit():
 def judge_reads(x: np.ndarray) -> int:
     import torch
 
-    from xmgan.models.judge import get_judges
+    from xmgan.judges import get_judges
 
     return int(get_judges()["mnist"](torch.from_numpy(x[None])).argmax())
 

@@ -2,7 +2,10 @@
 and a first click on every action must read the same after any refactor that claims to change no numbers.
 
 tests/fixtures/evaluated.json was written by the tree before the move (commit a1693a6 + the two-judge
-judge.py); rewrite it only when a change is meant to move these figures, and say so in the commit."""
+judge.py); rewrite it only when a change is meant to move these figures, and say so in the commit. The
+figures are the first judge set's readings (the second set, checkpoints/judges_b/, is hidden here: where
+it is present, evaluation reports the lower of the two). The voice-conversion models are not pinned: their
+evaluation and front end are being rebuilt (waveform judge, independent MCD toolchain, high-pass)."""
 import json
 import math
 
@@ -12,12 +15,18 @@ import torch
 
 import xmgan
 from conftest import ROOT
-from xmgan import evaluate, metrics
+from xmgan import evaluate, judges, metrics
 
 PINNED = json.loads((ROOT / "tests" / "fixtures" / "evaluated.json").read_text())
 EVALS = [("gan", "mnist", {"n": 500}), ("cgan", "mnist", {"n": 500}), ("dtn", "usps2mnist", {}),
          ("cyclegan", "usps_mnist", {}), ("latent_gan", "mnist_0to5", {}), ("cmcgan", "fsdd_mnist", {"n_images": 100}),
-         ("stargan", "digits4", {}), ("cyclegan_vc", "sf1_tm1", {})]
+         ("stargan", "digits4", {})]
+
+
+@pytest.fixture(autouse=True)
+def first_judge_only(monkeypatch):
+    """Read with the first judge set only, as the pinned figures were."""
+    monkeypatch.setattr(judges.sets, "_cache", {judges.FIRST: judges.get_judges(), "judges_b": None})
 
 
 def same(got, want, path=""):
@@ -47,8 +56,13 @@ def summary(x):
     return x
 
 
+RENAMED = {"source_accuracy_untranslated": "accuracy_untranslated"}  # old name -> new name of the same figure
+
+
 def numbers(m: dict) -> dict:
-    return {k: v for k, v in m.items() if isinstance(v, (int, float)) and k != "real_time_factor"}
+    """The scalar figures of a metrics dict, under the names the pinned file uses."""
+    back = {new: old for old, new in RENAMED.items()}
+    return {back.get(k, k): v for k, v in m.items() if isinstance(v, (int, float)) and k != "real_time_factor"}
 
 
 def test_judges_read_the_same():

@@ -6,7 +6,6 @@ uint8 numpy arrays) and run on the CPU in float32 under `torch.inference_mode()`
 """
 from __future__ import annotations
 
-import dataclasses
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -17,12 +16,11 @@ from torch import nn
 from . import hub
 from .data import to_float
 from .errors import XmganError
+from .judges import get_judges
 from .registry import ModelSpec
+from .weights import config_from_dict, load_variants
 
-
-def config_from_dict(cls, d: dict) -> Any:
-    names = {f.name for f in dataclasses.fields(cls)}
-    return cls(**{k: v for k, v in d.items() if k in names})
+__all__ = ["Pipeline", "config_from_dict", "seeded_normal", "grid"]  # config_from_dict: re-exported (moved to weights)
 
 
 class Pipeline:
@@ -74,8 +72,6 @@ class Pipeline:
 
     def captioned(self, images: np.ndarray, variant: str | None = None) -> list[tuple[np.ndarray, str]]:
         """Pair each generated uint8 image with the judge's verdict, e.g. "7 · 99%"."""
-        from .models.judge import get_judges
-
         verdicts = get_judges().verdicts(self.dataset(variant), torch.from_numpy(to_float(images)))
         return [(im, f"{name} · {conf:.0%}") for im, (name, conf) in zip(images, verdicts)]
 
@@ -93,15 +89,7 @@ class Pipeline:
     @classmethod
     def from_pretrained(cls, folder: str | Path | None = None) -> "Pipeline":
         folder = Path(folder) if folder else hub.resolve(cls.spec.id)
-        cfg, tensors = hub.load_checkpoint(folder)
-        nets, configs, extra = {}, {}, {}
-        saved = cfg.get("variants", {})
-        for variant in sorted(saved, key=lambda v: (cls.spec.variants + (v,)).index(v)):  # spec order first
-            vcfg = saved[variant]
-            conf = config_from_dict(cls.Config, vcfg)
-            net = cls.build(conf)
-            net.load_state_dict(hub.variant_state(tensors, variant))
-            nets[variant], configs[variant], extra[variant] = net, conf, vcfg
+        nets, configs, extra = load_variants(folder, cls.Config, cls.build, order=cls.spec.variants)
         if not nets:
             raise XmganError(f"{folder}/config.json lists no trained variants.")
         card = (folder / "README.md").read_text() if (folder / "README.md").is_file() else ""

@@ -28,6 +28,7 @@ from torch import nn
 
 from .. import audio
 from ..errors import BadInput, XmganError
+from ..metrics import dtw_path, mcd
 
 log = logging.getLogger(__name__)
 
@@ -399,7 +400,6 @@ def evaluate_directions(converter_for, directions: list[tuple[str, str]], limit:
     from tqdm import tqdm
 
     from ..data import load_speech
-    from ..evaluate import dtw_path, mcd
 
     speech = load_speech("vcc2016")
     judge = SpeakerJudge()

@@ -17,6 +17,8 @@ from torch import nn
 
 from ..data import class_names, to_float, to_uint8
 from ..errors import XmganError
+from ..judges import get_judges, predict, real_features
+from ..metrics import accuracy_report, class_coverage, fd_block
 from ..pipeline import Pipeline, grid, seeded_normal
 from ..registry import Action, ModelSpec, register
 
@@ -141,9 +143,6 @@ class CganPipeline(Pipeline):
 
     def evaluate(self, variant: str, n: int = 10000) -> dict:
         """n images, n/10 per class: the judge's accuracy on the requested class, FD, coverage."""
-        from ..evaluate import accuracy_report, class_coverage, fd_block, real_features
-        from .judge import get_judges, predict
-
         judge = get_judges()[self.dataset(variant)]
         k = judge.config.n_classes
         asked = np.repeat(np.arange(k), n // k)

@@ -51,8 +51,11 @@ from torch import nn
 from .. import audio as au
 from ..data import load_images, to_float, to_uint8
 from ..images import digit_like_mnist
+from ..judges import get_judges, predict, real_features
+from ..metrics import accuracy_report, class_coverage, fd_block
 from ..pipeline import Pipeline, seeded_normal
 from ..registry import Action, ModelSpec, register
+from ._spoken import fsdd_mels, hear, load_spoken_judge, mels_of
 
 log = logging.getLogger(__name__)
 MAX_SECONDS = 5.0
@@ -257,8 +260,6 @@ class CmcganPipeline(Pipeline):
             variant: str | None = None) -> tuple[list[tuple[np.ndarray, str]], np.ndarray]:
         """A spoken digit -> (gallery: `count` handwritten digits, one per z, with the MNIST judge's verdict;
         the input's log-mel with the spoken-digit judge's verdict)."""
-        from ._spoken import hear, load_spoken_judge
-
         count, c = self.check_count(count), self.config(variant)
         z = seeded_normal((count, c.z_dim), seed)
         mel = self.mel_of(audio)
@@ -272,9 +273,6 @@ class CmcganPipeline(Pipeline):
         """A drawn digit -> (the generated utterance (8 kHz, int16); a figure: the input as the model sees it
         with the MNIST judge's verdict, and the generated log-mel with the spoken-digit judge's verdict
         on the Griffin-Lim waveform)."""
-        from ._spoken import hear, load_spoken_judge, mels_of
-        from .judge import get_judges
-
         c = self.config(variant)
         x = torch.from_numpy(digit_like_mnist(image, c.image_size))[None]  # (1, 1, 28, 28)
         mel = self.mels_from_images(x, seeded_normal((1, c.z_dim), seed), variant)
@@ -339,9 +337,6 @@ def evaluate(pipe: CmcganPipeline, variant: str, n_images: int | None = None) ->
     """Held-out metrics of one variant: both directions through the judges, pairing and retrieval."""
     from tqdm import tqdm
 
-    from ..evaluate import accuracy_report, class_coverage, fd_block, real_features
-    from ._spoken import fsdd_mels, hear, load_spoken_judge, mels_of
-    from .judge import get_judges, predict
 
     c, nets = pipe.config(variant), pipe.net(variant)
     spoken, judge = load_spoken_judge(), get_judges()[c.dataset]

@@ -41,6 +41,8 @@ from torch import nn
 from ..data import to_uint8
 from ..domains import NAMES, for_judge, load_frames, user_frame
 from ..errors import XmganError
+from ..judges import get_judges, predict, real_features
+from ..metrics import accuracy_report, fd_block
 from ..pipeline import Pipeline
 from ..registry import Action, ModelSpec, register
 
@@ -193,16 +195,11 @@ class CycleGanPipeline(Pipeline):
 
     @staticmethod
     def verdict(x: np.ndarray, domain: str) -> str:
-        from .judge import get_judges
-
         (name, conf), = get_judges().verdicts(domain, for_judge(x, domain))
         return f"{name} · {conf:.0%}"
 
     def evaluate(self, variant: str) -> dict:
         """Both directions on the held-out test sets: label kept, cycle error, FD to the real target."""
-        from ..evaluate import accuracy_report, fd_block, real_features
-        from .judge import get_judges, predict
-
         c = self.config(variant)
         out = {}
         for direction in DIRECTIONS:

@@ -56,7 +56,9 @@ from torch import nn
 
 from ..data import load_images, to_float, to_uint8
 from ..images import digit_like_mnist, photo_like
+from ..judges import get_judges, predict, real_features
 from ..layers import frame_digits
+from ..metrics import accuracy_report, fd_block
 from ..pipeline import Pipeline
 from ..registry import Action, ModelSpec, register
 
@@ -248,9 +250,6 @@ class DtnPipeline(Pipeline):
 
     def evaluate(self, variant: str, batch: int = 500) -> dict:
         """Translate the whole held-out source test set; the target judge reads each translation."""
-        from ..evaluate import accuracy_report, fd_block, real_features
-        from .judge import get_judges, predict
-
         c, net = self.config(variant), self.net(variant)
         judge = get_judges()[c.dataset]
         test = load_images(c.source, "test")

@@ -15,6 +15,8 @@ import torch
 from torch import nn
 
 from ..data import to_float, to_uint8
+from ..judges import get_judges, predict, real_features
+from ..metrics import class_coverage, fd_block
 from ..pipeline import Pipeline, grid, seeded_normal
 from ..registry import Action, ModelSpec, register
 
@@ -131,9 +133,6 @@ class GanPipeline(Pipeline):
 
     def evaluate(self, variant: str, n: int = 10000) -> dict:
         """FD of n samples vs the real test set (beside its floor) and the judge's class coverage."""
-        from ..evaluate import class_coverage, fd_block, real_features
-        from .judge import get_judges, predict
-
         judge = get_judges()[self.dataset(variant)]
         imgs = np.concatenate([self.images(seed=s, count=500, variant=variant) for s in range(n // 500)])
         labels, feats = predict(judge, to_float(imgs))

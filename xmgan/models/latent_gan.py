@@ -45,7 +45,9 @@ from torch import nn
 
 from ..data import class_names, load_images, to_float, to_uint8
 from ..images import digit_like_mnist
+from ..judges import get_judges, predict, real_features
 from ..layers import frame_digits
+from ..metrics import accuracy_report, fd_block
 from ..pipeline import Pipeline, seeded_normal
 from ..registry import Action, ModelSpec, register
 
@@ -256,8 +258,6 @@ class LatentGanPipeline(Pipeline):
                   variant: str | None = None) -> tuple[list[tuple[np.ndarray, str]], np.ndarray]:
         """A drawn/uploaded source-domain image -> (gallery: input, its VAE reconstruction, `count`
         translations from different noise draws; plot of both latent spaces with the codes marked)."""
-        from .judge import get_judges
-
         count, c = self.check_count(count), self.config(variant)
         eps = seeded_normal((count, c.latent_dim), seed)
         x = torch.from_numpy(digit_like_mnist(image, c.image_size))[None]  # (1, 1, 28, 28)
@@ -298,9 +298,6 @@ class LatentGanPipeline(Pipeline):
 
     def evaluate(self, variant: str) -> dict:
         """Translate the whole held-out source test set; the target judge reads each output."""
-        from ..evaluate import accuracy_report, fd_block, real_features
-        from .judge import get_judges, predict
-
         c = self.config(variant)
         judge = get_judges()[c.dataset]
         x, y = load_domain(c.source, "test", c.source_classes)
@@ -323,8 +320,6 @@ class LatentGanPipeline(Pipeline):
 
 def _class_features(judge, dataset: str, split: str, classes: list[int], n: int = 10000) -> np.ndarray:
     """Judge features of (at most n, a fixed random subset) real images of `classes` only."""
-    from .judge import predict
-
     x, _ = load_domain(dataset, split, classes)
     if len(x) > n:
         x = x[torch.from_numpy(np.random.default_rng(0).choice(len(x), n, replace=False))]

@@ -44,6 +44,8 @@ from torch import nn
 
 from ..data import DOMAINS, to_uint8
 from ..domains import NAMES, check, for_judge, load_frames, user_frame
+from ..judges import get_judges, predict, real_features
+from ..metrics import accuracy_report, fd_block
 from ..pipeline import Pipeline
 from ..registry import Action, ModelSpec, register
 
@@ -191,8 +193,6 @@ class StarGanPipeline(Pipeline):
     def translate_all(self, image, source: str = "mnist", variant: str | None = None) -> list[tuple[np.ndarray, str]]:
         """[the input as the model sees it, then its translation into each of the four domains], each
         captioned with the domain judge's and the digit judge's readings."""
-        from .judge import get_judges
-
         c = self.config(variant)
         x = user_frame(image, check(source), c.channels)[None]  # (1, 3, 32, 32)
         outs = [(x, source, f"input ({NAMES[source]})")]
@@ -206,9 +206,6 @@ class StarGanPipeline(Pipeline):
         return shown
 
     def evaluate(self, variant: str) -> dict:
-        from ..evaluate import accuracy_report, fd_block, real_features
-        from .judge import get_judges, predict
-
         c = self.config(variant)
         judges = get_judges()
         real = {t: real_features(judges[t], t) for t in c.domains}

@@ -1,0 +1,24 @@
+"""Judges: classifiers that read what a user would meet (an image, a sound) and say what it shows.
+
+Evaluation uses them to score generated and translated outputs (accuracy, Frechet distance on their
+features) and the app prints their verdicts. This package sits below the models, beside `xmgan.metrics`:
+models and `xmgan.evaluate` import it; it imports no model and no `evaluate`.
+
+    from xmgan.judges import get_judges, predict, real_features
+    judge = get_judges()["mnist"]               # the first judge set (checkpoints/judges/)
+    labels, feats = predict(judge, x)           # x (N, C, H, W) in [-1, 1]
+    get_judges("judges_b")                      # the second, independent judge set (checkpoints/judges_b/)
+    available()                                 # ("judges",) or ("judges", "judges_b")
+
+- `image`: the networks (`Judge` "cnn", `JudgeB` "resnet_gn", `build_judge`, `predict`);
+- `sets`: the judge sets, their goals, the one loader and cache, the judges' own test accuracy.
+The spoken-digit and speaker judges still live beside the speech models (`xmgan.models._spoken`,
+`xmgan.models._vc`) until they move here.
+"""
+from __future__ import annotations
+
+from .image import ARCHS, Config, Judge, JudgeB, build_judge, predict
+from .sets import FIRST, GOALS, SETS, Judges, available, get_judges, real_features, test_accuracy
+
+__all__ = ["ARCHS", "Config", "Judge", "JudgeB", "build_judge", "predict", "FIRST", "GOALS", "SETS", "Judges",
+           "available", "get_judges", "real_features", "test_accuracy"]
