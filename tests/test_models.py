@@ -122,3 +122,14 @@ def test_cgan_shipped_weights_draw_the_requested_class():
     for label in (0, 3, 7):
         verdicts = [c.split(" ")[0] for _, c in pipe.generate(label=label, seed=1, count=16, variant="mnist")]
         assert verdicts.count(str(label)) >= 14, verdicts
+
+
+def test_models_tuple_is_the_list_and_the_tab_order():
+    """registry.MODELS names every model file of xmgan/models/ (helpers start with "_"), in tab order."""
+    from conftest import ROOT
+
+    files = {p.stem for p in (ROOT / "xmgan" / "models").glob("*.py") if not p.stem.startswith("_")}
+    files -= {"judge"}  # the moved judges' re-export (xmgan.judges), until the shim goes
+    assert set(xmgan.registry.MODELS) == files
+    assert xmgan.list_models() == list(xmgan.registry.MODELS)
+    assert [xmgan.get_spec(m).id for m in xmgan.list_models()] == list(xmgan.registry.MODELS)

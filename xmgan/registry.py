@@ -5,17 +5,14 @@ The app builds one tab per spec; `xmgan.load(id)` builds the pipeline with weigh
 from __future__ import annotations
 
 import importlib
-import pkgutil
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from .errors import XmganError
 
-# Every module in xmgan/models/ registers its model when imported (on first use, so `import xmgan`
-# stays cheap); adding a model is adding a file. Helper modules there start with "_" or are listed here.
-NOT_MODELS = {"judge"}
-# Tab order; a model not listed here follows in name order.
-ORDER = ("gan", "cgan", "dtn", "latent_gan", "cyclegan", "stargan", "cyclegan_vc", "stargan_vc", "cmcgan")
+# Every registered model, in tab order: xmgan/models/<id>.py registers it when imported (on first use, so
+# `import xmgan` stays cheap). Adding a model is adding its file and its id here.
+MODELS = ("gan", "cgan", "dtn", "latent_gan", "cyclegan", "stargan", "cyclegan_vc", "stargan_vc", "cmcgan")
 
 TASK_KINDS = ("sample", "image->image", "audio->audio", "audio<->image")
 
@@ -89,18 +86,17 @@ def register(spec: ModelSpec) -> Callable:
 def _import_all() -> None:
     global _loaded
     if not _loaded:
-        from . import models
-
-        names = [m.name for m in pkgutil.iter_modules(models.__path__)
-                 if not m.name.startswith("_") and m.name not in NOT_MODELS]
-        for name in sorted(names, key=lambda n: (ORDER.index(n) if n in ORDER else len(ORDER), n)):
+        for name in MODELS:
             importlib.import_module(f"xmgan.models.{name}")
+            if name not in _SPECS:
+                raise ValueError(f"xmgan/models/{name}.py registers no model {name!r}")
         _loaded = True
 
 
 def list_models() -> list[str]:
+    """Every model id, in tab order (MODELS)."""
     _import_all()
-    return list(_SPECS)
+    return list(MODELS)
 
 
 def get_spec(model_id: str) -> ModelSpec:
