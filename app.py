@@ -169,9 +169,39 @@ def serving_threads() -> None:
     torch.set_num_threads(int(os.environ.get("XMGAN_TORCH_THREADS", "1")))
 
 
+def warm_up(model_ids: list[str]) -> None:
+    """Load every local model after the page is up, at low CPU priority, so that a first click finds its
+    model ready instead of waiting for it (XMGAN_WARM=0 turns this off)."""
+    import logging
+    import threading
+
+    try:  # Linux: lower this thread's priority only (the server threads keep theirs)
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 10)
+    except (AttributeError, OSError):
+        pass
+    for model_id in model_ids:
+        try:
+            if is_local(model_id):  # a model that must be downloaded waits for its first click
+                xmgan.load(model_id)
+                LOADED.add(model_id)
+        except Exception as e:  # noqa: BLE001 - a model that fails here fails again, with its message, on click
+            logging.getLogger("xmgan.app").warning("warm-up of %s failed: %s", model_id, e)
+
+
+def start_warm_up() -> None:
+    """Start `warm_up` once per process (called when a page has loaded, so it never delays the first paint)."""
+    import threading
+
+    if os.environ.get("XMGAN_WARM", "1") != "0" and not getattr(start_warm_up, "started", False):
+        start_warm_up.started = True
+        threading.Thread(target=warm_up, args=(xmgan.list_models(),), daemon=True, name="warm-up").start()
+
+
 def main() -> None:
     serving_threads()
     demo = build_demo()
+    with demo:  # the models warm up once the first visitor's page is up, while they read it
+        demo.load(start_warm_up, None, None, api_name=False, queue=False, show_progress="hidden")
     # A bounded queue: a full classroom waits in line (with its position shown) instead of piling up.
     demo.queue(max_size=int(os.environ.get("XMGAN_QUEUE_SIZE", "200")))
     demo.launch(**launch_options(), css=CSS, theme=gr.themes.Soft())
