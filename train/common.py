@@ -27,12 +27,17 @@ import torch.distributed as dist
 from PIL import Image
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))  # so `python train/train_x.py` finds the xmgan package
 
-from xmgan import hub  # noqa: E402
-from xmgan.env import hardware  # noqa: E402
-from xmgan.data import to_uint8  # noqa: E402
-from xmgan.pipeline import grid  # noqa: E402
+try:  # the package is installed (`pip install -e .`, which ./run does), not found through a path edit
+    from xmgan import hub
+except ModuleNotFoundError as e:
+    if e.name != "xmgan":
+        raise
+    raise SystemExit("xmgan is not installed in this Python: run `pip install -e .` in the repository root "
+                     "(./run does it), or set PYTHONPATH to the repository root.") from None
+from xmgan.data import cache_dir, to_uint8
+from xmgan.env import hardware
+from xmgan.pipeline import grid
 
 log = logging.getLogger("train")
 
@@ -51,12 +56,13 @@ def base_parser(description: str, steps: int, batch: int, lr: float) -> argparse
     p.add_argument("--batch", type=int, default=batch, help="per process")
     p.add_argument("--lr", type=float, default=lr)
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--resume", action="store_true", help="continue from runs/<id>/<variant>/state.pt")
+    p.add_argument("--resume", action="store_true", help="continue from <runs>/<id>/<variant>/state.pt")
     p.add_argument("--ckpt-every", type=int, default=500)
     p.add_argument("--sample-every", type=int, default=1000)
     p.add_argument("--precision", choices=["bf16", "fp32"], default="bf16")
     p.add_argument("--threads", type=int, default=0, help="CPU threads (0: all cores / processes)")
-    p.add_argument("--runs", type=Path, default=ROOT / "runs")
+    p.add_argument("--runs", type=Path, default=cache_dir() / "runs",
+                   help="sample grids and resumable states (default $XMGAN_CACHE/runs, ~/.cache/xmgan/runs)")
     p.add_argument("--checkpoints", type=Path, default=None, help="where to write <id>/ (default checkpoints/)")
     p.add_argument("--no-save", action="store_true", help="do not write the checkpoint folder at the end")
     return p
