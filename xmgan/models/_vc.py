@@ -11,7 +11,20 @@
 
 Features the networks see: mel-cepstral coefficients c1..c35 (alpha 0.42, 5 ms frames), each standardised
 with the speaker's training-split mean and standard deviation. c0 (frame energy) is kept from the source,
-F0 goes through the log-Gaussian normalised transform and aperiodicity is passed through, as in both papers.
+F0 goes through the log-Gaussian normalised transform and aperiodicity is passed through at full resolution
+(D4C, every FFT bin: nothing is lost in coding it), as in both papers. Envelope and aperiodicity are
+analysed from the waveform high-passed at 70 Hz (`analyze`): the VCC2016 recordings carry a rumble below
+60 Hz in their pauses, which WORLD turned into an audible broadband hum in the converted silences (10-15 dB
+above the input's own floor); F0 is taken from the waveform as it is.
+
+Coding floor (measured by `evaluate_directions` with the independent toolchain of _vc_measure): the target's
+own recording analysed, coded as above (c1..c35 standardised and back, c0, full aperiodicity) and
+resynthesised scores about the same MCD as the vocoder alone (Harvest + CheapTrick + D4C, full envelope),
+so 35 coefficients lose nothing the measure can see.
+
+Evaluation (`evaluate_directions`) never uses the converters' features: converted waveforms are re-analysed
+by _vc_measure and heard by the waveform speaker judge (_speaker_wave), beside the baselines (no conversion,
+the same pipeline with the generator replaced by the identity, resynthesis, the vocoder floor).
 """
 from __future__ import annotations
 
@@ -28,7 +41,6 @@ from torch import nn
 
 from .. import audio
 from ..errors import BadInput, XmganError
-from ..metrics import dtw_path, mcd
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +49,33 @@ N_FEATS = MCEP_ORDER     # feature channels the networks see
 FFT_SIZE = 1024          # CheapTrick's FFT at 16 kHz with F0 floor 71 Hz
 MAX_SECONDS = 30.0
 SPEAKERS = ("SF1", "SF2", "TM1", "TM2")
+HIGHPASS_HZ = 70.0       # below the lowest F0 of the four speakers; removes the recordings' rumble
+FEATURES_ENV = "XMGAN_VC_FEATURES"   # a precomputed feature file (export_features): training without pyworld
+
+
+def analyze(wav: np.ndarray, aperiodicity: bool = True) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """WORLD analysis as the converters code speech: F0 by DIO + StoneMask on the waveform as it is (DIO found
+    more spurious low 'F0' in high-passed speech), envelope (CheapTrick) and aperiodicity (D4C) of the
+    high-passed waveform. -> (f0 (N,), power envelope (N, 513), aperiodicity (N, 513) or None)."""
+    import pyworld as pw
+
+    sr = audio.WORLD_SR
+    x = np.ascontiguousarray(wav, dtype=np.float64)
+    f0, t = pw.dio(x, sr, f0_floor=audio.F0_FLOOR, f0_ceil=audio.F0_CEIL, frame_period=audio.FRAME_PERIOD)
+    f0 = pw.stonemask(x, f0, t, sr)
+    y = np.ascontiguousarray(highpass(wav), dtype=np.float64)
+    sp = pw.cheaptrick(y, f0, t, sr, f0_floor=audio.F0_FLOOR)
+    return f0, sp, (pw.d4c(y, f0, t, sr) if aperiodicity else None)
+
+
+def highpass(wav: np.ndarray, sr: int = audio.WORLD_SR) -> np.ndarray:
+    """Zero-phase 4th-order Butterworth high-pass at HIGHPASS_HZ (float32 out, same length)."""
+    from scipy.signal import butter, sosfiltfilt
+
+    if len(wav) < 30:
+        return np.asarray(wav, dtype=np.float32)
+    sos = butter(4, HIGHPASS_HZ, "highpass", fs=sr, output="sos")
+    return sosfiltfilt(sos, np.asarray(wav, dtype=np.float64)).astype(np.float32)
 
 
 # ---- features of the corpus ------------------------------------------------------------------------------
@@ -76,13 +115,18 @@ def speech_region(f0: np.ndarray, margin: int = 10) -> slice:
 
 
 def corpus_features(name: str = "vcc2016") -> CorpusFeatures:
-    """WORLD F0 and mel-cepstra of every utterance of a speech corpus; computed once (a few minutes on
-    one core for VCC2016) and cached as an npz keyed on the data file's size and time."""
+    """WORLD F0 and mel-cepstra of every utterance of a speech corpus (high-passed first); computed once (a few
+    minutes on one core for VCC2016) and cached as an npz keyed on the data file's size and time. With
+    $XMGAN_VC_FEATURES set, read that file instead (`export_features`: training split, speech stretches,
+    float16), which needs neither pyworld nor the corpus (a GPU box)."""
+    if os.environ.get(FEATURES_ENV):
+        return _read_features(Path(os.environ[FEATURES_ENV]))
     from ..data import SPEECH_DATASETS, data_dir, load_speech
 
     folder = data_dir()
     src = folder / SPEECH_DATASETS[name] if folder else None
     key = f"{src}:{src.stat().st_size}:{src.stat().st_mtime_ns}" if src and src.is_file() else name
+    key += f":envelope-hp{HIGHPASS_HZ:g}:order{MCEP_ORDER}"
     path = cache_dir() / f"{name}_{hashlib.sha1(key.encode()).hexdigest()[:10]}.npz"
     if not path.is_file():
         from tqdm import tqdm
@@ -90,7 +134,7 @@ def corpus_features(name: str = "vcc2016") -> CorpusFeatures:
         speech = load_speech(name)
         f0s, mceps = [], []
         for wav in tqdm(speech.wavs, desc=f"WORLD analysis of {name}", mininterval=10):
-            f0, sp, _ = audio.world_analyze(wav, speech.sr, aperiodicity=False)
+            f0, sp, _ = analyze(wav, aperiodicity=False)
             f0s.append(f0.astype(np.float32))
             mceps.append(audio.sp_to_mcep(sp, MCEP_ORDER).astype(np.float32))
         off = np.cumsum([0] + [len(f) for f in f0s])
@@ -99,13 +143,44 @@ def corpus_features(name: str = "vcc2016") -> CorpusFeatures:
         np.savez(tmp, f0=np.concatenate(f0s), mcep=np.concatenate(mceps), offsets=off, speaker=speech.speaker,
                  speakers=np.array(speech.speakers), split=speech.split, utt=speech.extra["utt"])
         os.replace(tmp, path)
+    return _read_features(path)
+
+
+def _read_features(path: Path) -> CorpusFeatures:
+    if not path.is_file():
+        raise XmganError(f"No feature file at {path} (${FEATURES_ENV}); write one with "
+                         f"`python -m xmgan.models._vc export PATH`.")
     with np.load(path) as z:
         z = {k: z[k] for k in z.files}  # each z[k] of an NpzFile reads the whole array again: read once
     off = z["offsets"]
-    f0 = np.split(z["f0"], off[1:-1])
-    mc = np.split(z["mcep"], off[1:-1])
+    mcep = z["mcep"].astype(np.float32)
+    if "mcep_scale" in z:  # an exported file: int8 codes, per coefficient offset + scale
+        mcep = mcep * z["mcep_scale"] + z["mcep_offset"]
+    f0 = np.split(z["f0"].astype(np.float32), off[1:-1])
+    mc = np.split(mcep, off[1:-1])
     return CorpusFeatures(f0, mc, z["speaker"].astype(np.int64), [str(s) for s in z["speakers"]],
                           z["split"].astype(str), z["utt"].astype(np.int64))
+
+
+def export_features(path: Path, name: str = "vcc2016") -> Path:
+    """The training split's speech stretches in one compressed npz (about 12 MB for VCC2016): F0 as float16,
+    c0..c35 as int8 codes (per coefficient: offset = mean, scale = 5 standard deviations / 127, so the coding
+    error is under 1% of a standard deviation). All a training script needs: statistics and segments use
+    only these frames."""
+    feats = corpus_features(name)
+    idx = feats.where("train")
+    regions = [speech_region(feats.f0[i]) for i in idx]
+    f0 = [feats.f0[i][r] for i, r in zip(idx, regions)]
+    mc = [feats.mcep[i][r] for i, r in zip(idx, regions)]
+    mc = np.concatenate(mc).astype(np.float64)
+    offset, scale = mc.mean(0), mc.std(0) * 5 / 127
+    codes = np.clip(np.round((mc - offset) / scale), -127, 127).astype(np.int8)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    np.savez_compressed(path, f0=np.concatenate(f0).astype(np.float16), mcep=codes,
+                        mcep_offset=offset.astype(np.float32), mcep_scale=scale.astype(np.float32),
+                        offsets=np.cumsum([0] + [len(f) for f in f0]), speaker=feats.speaker[idx],
+                        speakers=np.array(feats.speakers), split=feats.split[idx], utt=feats.utt[idx])
+    return path
 
 
 def speaker_stats(feats: CorpusFeatures, groups: dict[str, np.ndarray]) -> dict[str, dict[str, list[float]]]:
@@ -139,26 +214,31 @@ def denormalise(x: np.ndarray, stats: dict) -> np.ndarray:
 
 
 class Segments:
-    """Random fixed-length training segments of standardised mel-cepstra, per speaker (speech regions only)."""
+    """Random fixed-length training segments of standardised mel-cepstra (speech stretches only), per speaker,
+    held as one (35, frames total) tensor per speaker on the training device; a batch is one gather."""
 
-    def __init__(self, feats: CorpusFeatures, stats: dict, groups: dict[str, np.ndarray], frames: int = 128):
+    def __init__(self, feats: CorpusFeatures, stats: dict, groups: dict[str, np.ndarray], frames: int = 128,
+                 device: torch.device | str = "cpu"):
         self.frames = frames
-        self.data = {}
+        self.data, self.starts, self.lengths = {}, {}, {}
         for spk, idx in groups.items():
             utts = [normalise(feats.mcep[i][speech_region(feats.f0[i])], stats[spk]) for i in idx]
-            self.data[spk] = [np.pad(u, ((0, 0), (0, max(0, frames - u.shape[1]))), mode="reflect" if u.shape[1] > 1 else "edge")
-                              for u in utts]
+            utts = [np.pad(u, ((0, 0), (0, max(0, frames - u.shape[1]))), mode="reflect" if u.shape[1] > 1 else "edge")
+                    for u in utts]  # short utterances padded to one segment
+            lengths = np.array([u.shape[1] for u in utts])
+            self.data[spk] = torch.from_numpy(np.concatenate(utts, 1)).to(device)
+            self.starts[spk] = torch.from_numpy(np.cumsum(np.r_[0, lengths[:-1]]))
+            self.lengths[spk] = torch.from_numpy(lengths)
 
     def batch(self, spk: str, n: int, g: torch.Generator) -> torch.Tensor:
-        """(n, 35, frames) float32 from random utterances and offsets of one speaker."""
-        utts = self.data[spk]
-        pick = torch.randint(0, len(utts), (n,), generator=g).tolist()
-        out = []
-        for i in pick:
-            u = utts[i]
-            start = int(torch.randint(0, u.shape[1] - self.frames + 1, (1,), generator=g))
-            out.append(u[:, start:start + self.frames])
-        return torch.from_numpy(np.stack(out))
+        """(n, 35, frames) float32 from random utterances and offsets of one speaker (random numbers drawn on
+        the CPU from `g`, so a batch depends on the step only)."""
+        pick = torch.randint(0, len(self.lengths[spk]), (n,), generator=g)
+        room = (self.lengths[spk][pick] - self.frames + 1).double()
+        begin = self.starts[spk][pick] + (torch.rand(n, generator=g, dtype=torch.float64) * room).long()
+        idx = begin[:, None] + torch.arange(self.frames)                       # (n, frames)
+        data = self.data[spk]
+        return data[:, idx.to(data.device)].permute(1, 0, 2).contiguous()      # (n, 35, frames)
 
 
 # ---- networks --------------------------------------------------------------------------------------------
@@ -257,6 +337,96 @@ class Discriminator(nn.Module):
         return out
 
 
+class CondNorm1d(nn.Module):
+    """Instance norm with a learned scale and shift, or (n_code > 0) a scale and shift computed from a code:
+    conditional instance normalisation (StarGAN-VC2's modulation of the residual blocks)."""
+
+    def __init__(self, ch: int, n_code: int = 0):
+        super().__init__()
+        self.norm = nn.InstanceNorm1d(ch, affine=n_code == 0)
+        self.film = nn.Linear(n_code, 2 * ch) if n_code else None
+        if self.film is not None:  # start as plain instance norm: scale 1, shift 0
+            nn.init.zeros_(self.film.weight)
+            nn.init.constant_(self.film.bias[:ch], 1.0)
+            nn.init.zeros_(self.film.bias[ch:])
+
+    def forward(self, x: torch.Tensor, code: torch.Tensor | None = None) -> torch.Tensor:
+        h = self.norm(x)
+        if self.film is None:
+            return h
+        scale, shift = self.film(code).chunk(2, 1)
+        return h * scale[..., None] + shift[..., None]
+
+
+class Res1d(nn.Module):
+    """x + CIN(conv(GLU(CIN(conv(x))))): the 1-D residual block of CycleGAN-VC2 (n_code 0) / StarGAN-VC2."""
+
+    def __init__(self, ch: int, n_code: int = 0):
+        super().__init__()
+        self.conv1, self.norm1 = nn.Conv1d(ch, 2 * ch, 3, padding=1), CondNorm1d(2 * ch, n_code)
+        self.conv2, self.norm2 = nn.Conv1d(ch, ch, 3, padding=1), CondNorm1d(ch, n_code)
+
+    def forward(self, x: torch.Tensor, code: torch.Tensor | None = None) -> torch.Tensor:
+        h = F.glu(self.norm1(self.conv1(x), code), dim=1)
+        return x + self.norm2(self.conv2(h), code)
+
+
+class GLU2dK(nn.Module):
+    """Conv2d (kernel k, stride s) to 2*cout channels, instance norm, GLU -> cout channels."""
+
+    def __init__(self, cin: int, cout: int, k: int = 5, stride: int = 1):
+        super().__init__()
+        self.conv = nn.Conv2d(cin, 2 * cout, k, stride, k // 2)
+        self.norm = nn.InstanceNorm2d(2 * cout, affine=True)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return F.glu(self.norm(self.conv(x)), dim=1)
+
+
+class Generator212(nn.Module):
+    """CycleGAN-VC2's 2-1-2D generator (Kaneko et al., ICASSP 2019): (B, 35, T) standardised mel-cepstra ->
+    (B, 35, T). 2-D gated convolutions over the (coefficient, time) plane down-sample both axes by 4 (the
+    coefficient axis padded 35 -> 36), a 1x1 convolution turns the plane into 1-D channels, `n_res` 1-D gated
+    residual blocks convert, and the mirror image comes back up (nearest-neighbour up-sampling + gated 2-D
+    convolutions; the paper uses pixel shuffle). Widths: 2-D `width`, 2*width (paper 128, 256), 1-D `res_width`
+    (paper 256). With `n_code` > 0 the residual blocks' instance norms are conditioned on a code (StarGAN-VC2).
+    With `residual` (not in the papers) the output is added to the input, so an untrained G is the identity
+    pipeline (the mean-variance conversion) and training learns the correction. Any T works (padded to a
+    multiple of 4 inside)."""
+
+    def __init__(self, n_feats: int = N_FEATS, width: int = 32, res_width: int = 128, n_res: int = 6,
+                 n_code: int = 0, residual: bool = True):
+        super().__init__()
+        w = width
+        self.rows = -(-n_feats // 4) * 4                                   # 35 -> 36
+        self.residual = residual
+        self.inp = nn.Conv2d(1, 2 * w, (5, 15), padding=(2, 7))           # GLU -> w channels
+        self.down = nn.Sequential(GLU2dK(w, 2 * w, 5, 2), GLU2dK(2 * w, 2 * w, 5, 2))
+        flat = 2 * w * self.rows // 4
+        self.to1d = nn.Sequential(nn.Conv1d(flat, res_width, 1), nn.InstanceNorm1d(res_width, affine=True))
+        self.res = nn.ModuleList([Res1d(res_width, n_code) for _ in range(n_res)])
+        self.to2d = nn.Sequential(nn.Conv1d(res_width, flat, 1), nn.InstanceNorm1d(flat, affine=True))
+        self.up = nn.ModuleList([GLU2dK(2 * w, 2 * w, 5), GLU2dK(2 * w, w, 5)])
+        self.out = nn.Conv2d(w, 1, (5, 15), padding=(2, 7))
+
+    def forward(self, x: torch.Tensor, code: torch.Tensor | None = None) -> torch.Tensor:
+        b, n, t = x.shape
+        pad_t = max(16, t + (-t) % 4) - t
+        h = F.pad(x, (0, pad_t), mode="replicate") if pad_t else x
+        h = F.pad(h[:, None], (0, 0, 0, self.rows - n), mode="replicate")  # (B, 1, 36, T')
+        h = F.glu(self.inp(h), dim=1)
+        h = self.down(h)                                                     # (B, 2w, 9, T'/4)
+        c, r, tq = h.shape[1:]
+        h = self.to1d(h.reshape(b, c * r, tq))
+        for block in self.res:
+            h = block(h, code)
+        h = self.to2d(h).reshape(b, c, r, tq)
+        for layer in self.up:
+            h = layer(F.interpolate(h, scale_factor=2, mode="nearest"))
+        y = self.out(h)[:, 0, :n, :t]
+        return x + y if self.residual else y
+
+
 class SpeakerNet(nn.Module):
     """Speaker classifier: (B, 35, T) mel-cepstra -> logits (B, S), averaged over time (any length)."""
 
@@ -286,11 +456,11 @@ def check_speaker(name, speakers, what: str) -> str:
 
 
 class Analysis:
-    """WORLD analysis of one waveform, kept for synthesis: f0, mel-cepstrum (N, 36), aperiodicity."""
+    """WORLD analysis of one waveform (`analyze`), kept for synthesis: f0, mel-cepstrum (N, 36), aperiodicity."""
 
     def __init__(self, wav: np.ndarray):
         self.wav = wav
-        self.f0, sp, self.ap = audio.world_analyze(wav)
+        self.f0, sp, self.ap = analyze(wav)
         self.mcep = audio.sp_to_mcep(sp, MCEP_ORDER)
 
 
@@ -308,62 +478,33 @@ def convert_analysis(a: Analysis, convert_feats, src_stats: dict, trg_stats: dic
     return audio.normalise_loudness(out)
 
 
+def identity(x: torch.Tensor) -> torch.Tensor:
+    """The untrained pipeline's 'generator': standardised source features passed through unchanged, so the
+    conversion is only the statistics (mean-variance), the F0 transform and resynthesis."""
+    return x
+
+
 def judge_net_input(mcep: np.ndarray, f0: np.ndarray, judge_cfg: dict) -> torch.Tensor:
     """(N, 36) mel-cepstrum of an utterance -> (1, 35, n) standardised with the judge's global statistics,
-    leading and trailing silence cut."""
+    leading and trailing silence cut (the old feature-space judge, checkpoints/speaker_judge: kept for its
+    training script; the evaluation and the app use the waveform judge)."""
     mc = mcep[speech_region(f0)]
     x = (mc[:, 1:] - np.asarray(judge_cfg["mcep_mean"][1:])) / np.asarray(judge_cfg["mcep_std"][1:])
     return torch.from_numpy(x.T.astype(np.float32))[None]
 
 
-class SpeakerJudge:
-    """The evaluation speaker classifier of checkpoints/speaker_judge/ (train/train_speaker_judge.py)."""
-
-    def __init__(self, folder: Path | None = None):
-        from .. import hub
-
-        folder = folder or hub.resolve("speaker_judge")
-        cfg, tensors = hub.load_checkpoint(folder)
-        self.cfg = cfg["variants"]["vcc2016"]
-        self.speakers = list(self.cfg["speakers"])
-        self.net = SpeakerNet(len(self.speakers), width=self.cfg["width"]).eval()
-        self.net.load_state_dict(hub.variant_state(tensors, "vcc2016"))
-
-    @torch.inference_mode()
-    def probs(self, mcep: np.ndarray, f0: np.ndarray) -> np.ndarray:
-        return torch.softmax(self.net(judge_net_input(mcep, f0, self.cfg)), -1)[0].numpy()
-
-    def of_wav(self, wav: np.ndarray) -> np.ndarray:
-        f0, sp, _ = audio.world_analyze(wav, aperiodicity=False)
-        return self.probs(audio.sp_to_mcep(sp, MCEP_ORDER), f0)
-
-
-_JUDGE: list = []
-
-
-def get_speaker_judge() -> SpeakerJudge | None:
-    """The shipped judge, loaded once; None when its weights are missing (the verdict is then left out)."""
-    from ..errors import WeightsNotFound
-
-    if not _JUDGE:
-        try:
-            _JUDGE.append(SpeakerJudge())
-        except WeightsNotFound as e:
-            log.warning("no speaker judge: %s", e)
-            _JUDGE.append(None)
-    return _JUDGE[0]
-
-
 def verdict_text(source: str, target: str, wav_in: np.ndarray, wav_out: np.ndarray) -> str:
-    judge = get_speaker_judge()
+    from ._speaker_wave import get_wave_judge
+
+    judge = get_wave_judge()
     head = f"**{source} → {target}**"
     if judge is None:
-        return head + " (speaker judge weights not found: train them with `python train/train_speaker_judge.py`)."
-    p_in, p_out = judge.of_wav(wav_in), judge.of_wav(wav_out)
+        return head + " (speaker judge weights not found: train them with `python train/train_speaker_wave_judge.py`)."
+    p_in, p_out = judge.probs(wav_in), judge.probs(wav_out)
     name = judge.speakers
-    return (f"{head}\n\nSpeaker judge: the input sounds like **{name[int(p_in.argmax())]}** ({p_in.max():.0%}); "
-            f"the conversion sounds like **{name[int(p_out.argmax())]}** ({p_out.max():.0%}, "
-            f"{target}: {p_out[name.index(target)]:.0%}).")
+    return (f"{head}\n\nSpeaker judge (listening to the waveform): the input sounds like "
+            f"**{name[int(p_in.argmax())]}** ({p_in.max():.0%}); the conversion sounds like "
+            f"**{name[int(p_out.argmax())]}** ({p_out.max():.0%}, {target}: {p_out[name.index(target)]:.0%}).")
 
 
 def convert_for_app(value, source: str, target: str, converter) -> tuple:
@@ -378,89 +519,181 @@ def convert_for_app(value, source: str, target: str, converter) -> tuple:
 
 
 # ---- evaluation ------------------------------------------------------------------------------------------
-MCD_ORDER = 24  # MCD on c1..c24, the usual choice (e.g. sprocket, ESPnet)
+def world_floor(wav: np.ndarray) -> np.ndarray:
+    """The vocoder's floor: Harvest + CheapTrick + D4C (full envelope and aperiodicity, 5 ms) -> synthesis."""
+    import pyworld as pw
+
+    x = np.ascontiguousarray(wav, dtype=np.float64)
+    sr = audio.WORLD_SR
+    f0, t = pw.harvest(x, sr, f0_floor=audio.F0_FLOOR, f0_ceil=audio.F0_CEIL, frame_period=audio.FRAME_PERIOD)
+    sp = pw.cheaptrick(x, f0, t, sr, f0_floor=audio.F0_FLOOR)
+    ap = pw.d4c(x, f0, t, sr)
+    return audio.world_synthesize(f0, sp, ap, length=len(wav))
 
 
-def _lf0_on_path(f0_a: np.ndarray, f0_b: np.ndarray, ia: np.ndarray, ib: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """log F0 of the aligned frame pairs where both are voiced."""
-    a, b = f0_a[ia], f0_b[ib]
-    v = (a > 0) & (b > 0)
-    return np.log(a[v]), np.log(b[v])
+class EvalMemo:
+    """What the evaluation measures that does not depend on the generator's weights (the real recordings, the
+    WORLD floor, the coding floor and the identity pipeline for given statistics, no conversion), kept on disk
+    under the WORLD cache folder and keyed on the code that produces it (measuring toolchain, analysis and
+    synthesis, the judge's weights), so evaluating new weights re-measures only their conversions."""
+
+    def __init__(self, judge):
+        import inspect
+
+        from . import _vc_measure as vm
+
+        from ..data import SPEECH_DATASETS, data_dir
+
+        src = data_dir() / SPEECH_DATASETS["vcc2016"]
+        code = "".join(inspect.getsource(f) for f in (analyze, highpass, convert_analysis, world_floor, Analysis))
+        code += f"{src.resolve()}:{src.stat().st_size}:{src.stat().st_mtime_ns}"
+        key = hashlib.sha1((Path(vm.__file__).read_text() + code + str(judge.cfg["mel_mean"])
+                            + str(sum(float(p.sum()) for p in judge.net.parameters()))).encode()).hexdigest()[:12]
+        self.path = cache_dir() / f"eval_{key}.npz"
+        self.data: dict[str, np.ndarray] = {}
+        if self.path.is_file():
+            with np.load(self.path) as z:
+                self.data = {k: z[k] for k in z.files}
+        self.dirty = False
+
+    @staticmethod
+    def stats_key(*stats: dict) -> str:
+        return hashlib.sha1(repr([sorted(s.items()) for s in stats]).encode()).hexdigest()[:12]
+
+    def value(self, key: str, compute):
+        if key not in self.data:
+            self.data[key] = np.asarray(compute(), dtype=np.float64)
+            self.dirty = True
+        v = self.data[key]
+        return v.tolist() if v.ndim else float(v)
+
+    def measured(self, key: str, compute):
+        from ._vc_measure import Measured
+
+        if key + "|mcep" not in self.data:
+            m = compute()
+            self.data[key + "|mcep"], self.data[key + "|f0"] = m.mcep, m.f0
+            self.dirty = True
+        return Measured(self.data[key + "|mcep"], self.data[key + "|f0"])
+
+    def save(self) -> None:
+        if self.dirty:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = self.path.with_suffix(".tmp.npz")
+            np.savez(tmp, **self.data)
+            os.replace(tmp, self.path)
+            self.dirty = False
+
+
+def _mean(v) -> float:
+    return round(float(np.mean(v)), 4)
 
 
 def evaluate_directions(converter_for, directions: list[tuple[str, str]], limit: int | None = None) -> dict:
-    """Convert the evaluation sentences (200001-200054) of each source speaker to each target; per direction:
-    MCD (dB, c1..c24, DTW, speech region) against the target speaker's real recording of the same sentence
-    beside the no-conversion baseline (source recording vs target recording), the judge's rate of the target
-    speaker, log-F0 RMSE and correlation along the same DTW path. `converter_for(source, target)` gives
-    (feature function, source statistics, target statistics). Also the real-time factor of `convert`
-    (WORLD analysis + network + synthesis) over all conversions."""
+    """Convert the evaluation sentences (200001-200054) of each source speaker to each target and measure the
+    *waveforms* with tools that share nothing with the converter: MCD by _vc_measure (re-analysis, its own
+    mel-cepstrum, DTW) against the target speaker's recording of the same sentence, log-F0 RMSE and
+    correlation along the same path, and the waveform speaker judge (_speaker_wave). Beside the model, per
+    direction: no conversion (source recording vs target recording), the identity pipeline (the generator
+    replaced by the identity: statistics + F0 + resynthesis), and for the target speaker the pipeline's coding
+    floor (its recording analysed, coded and resynthesised) and the vocoder's (Harvest + CheapTrick + D4C).
+    `converter_for(source, target)` gives (feature function, source statistics, target statistics). Returns
+    {"by_direction": {"sf1_to_tm1": metrics, ...}}; the real-time factor is over the whole `convert` work
+    (analysis + network + synthesis) of every conversion."""
     import time
 
     from tqdm import tqdm
 
     from ..data import load_speech
+    from . import _vc_measure as vm
+    from ._speaker_wave import SpeakerWaveJudge
 
     speech = load_speech("vcc2016")
-    judge = SpeakerJudge()
+    judge = SpeakerWaveJudge()
+    memo = EvalMemo(judge)
     spks = sorted({s for d in directions for s in d})
     utts = sorted(set(speech.extra["utt"][speech.where("eval")].tolist()))[:limit]
-    ana, ref, took = {}, {}, {}  # (speaker, utt) -> Analysis; -> (c0..c24 and f0 of the speech region, all c); -> s
-    for spk in spks:
+    wav, ana, took, ref = {}, {}, {}, {}   # (speaker, utt) -> recording; its Analysis; seconds; measured
+    for spk in tqdm(spks, desc="analysing the evaluation recordings", mininterval=10):
         for i in speech.where("eval", spk):
             u = int(speech.extra["utt"][i])
             if u in utts:
+                w = audio.normalise_loudness(speech.wavs[i])
                 t0 = time.perf_counter()
-                a = Analysis(speech.wavs[i])
+                ana[spk, u] = Analysis(w)
                 took[spk, u] = time.perf_counter() - t0
-                r = speech_region(a.f0)
-                ana[spk, u], ref[spk, u] = a, (a.mcep[r, :MCD_ORDER + 1], a.f0[r], a.mcep)
-    real_ok = [int(judge.probs(ref[k][2], ana[k].f0).argmax()) == judge.speakers.index(k[0]) for k in ref]
-    out = {k: {} for k in ("mcd_db", "mcd_baseline_db", "mcd_gain_db", "judge_target_rate", "lf0_rmse", "lf0_corr")}
-    seconds, busy = 0.0, 0.0
+                wav[spk, u], ref[spk, u] = w, memo.measured(f"ref|{spk}|{u}", lambda: vm.measure(w))
+    judge_real = _mean([judge.name(wav[k]) == k[0] for k in wav])
+    floors = {}  # target speaker -> (resynthesis MCD, WORLD floor MCD), each the mean over the sentences
+    out, seconds, busy = {}, 0.0, 0.0
     for src, trg in tqdm(directions, desc="directions", mininterval=10):
         fn, s_stats, t_stats = converter_for(src, trg)
-        mcds, bases, hits, la, lb = [], [], [], [], []
+        if trg not in floors:
+            key = EvalMemo.stats_key(t_stats)
+            resyn = [memo.value(f"resyn|{key}|{trg}|{u}", lambda u=u: vm.mcd(vm.measure(
+                convert_analysis(ana[trg, u], identity, t_stats, t_stats)), ref[trg, u])[0]) for u in utts]
+            floor = [memo.value(f"floor|{trg}|{u}", lambda u=u: vm.mcd(vm.measure(world_floor(wav[trg, u])),
+                                                                      ref[trg, u])[0]) for u in utts]
+            floors[trg] = (_mean(resyn), _mean(floor))
+        key = EvalMemo.stats_key(s_stats, t_stats)
+        m = {k: [] for k in ("mcd", "none", "ident", "hit", "hit_ident", "la", "lb")}
         for u in utts:
-            a = ana[src, u]
+            a, target = ana[src, u], ref[trg, u]
             t0 = time.perf_counter()
-            wav = convert_analysis(a, fn, s_stats, t_stats)
+            conv = convert_analysis(a, fn, s_stats, t_stats)
             busy += time.perf_counter() - t0 + took[src, u]  # + the source's WORLD analysis, as `convert` does
             seconds += len(a.wav) / audio.WORLD_SR
-            f0, sp, _ = audio.world_analyze(wav, aperiodicity=False)
-            mc_full = audio.sp_to_mcep(sp, MCEP_ORDER)
-            r = speech_region(f0)
-            conv, conv_f0 = mc_full[r, :MCD_ORDER + 1], f0[r]
-            t_mc, t_f0, _ = ref[trg, u]
-            ia, ib = dtw_path(conv[:, 1:], t_mc[:, 1:])
-            mcds.append(mcd(conv, t_mc, (ia, ib)))
-            bases.append(mcd(ref[src, u][0], t_mc))
-            hits.append(int(judge.probs(mc_full, f0).argmax()) == judge.speakers.index(trg))
-            x, y = _lf0_on_path(conv_f0, t_f0, ia, ib)
-            la.append(x)
-            lb.append(y)
-        name = f"{src}→{trg}"
-        la, lb = np.concatenate(la), np.concatenate(lb)
-        out["mcd_db"][name] = round(float(np.mean(mcds)), 3)
-        out["mcd_baseline_db"][name] = round(float(np.mean(bases)), 3)
-        out["mcd_gain_db"][name] = round(out["mcd_baseline_db"][name] - out["mcd_db"][name], 3)
-        out["judge_target_rate"][name] = round(float(np.mean(hits)), 4)
-        out["lf0_rmse"][name] = round(float(np.sqrt(np.mean((la - lb) ** 2))), 4)
-        out["lf0_corr"][name] = round(float(np.corrcoef(la, lb)[0, 1]), 4)
-        log.info("%s: MCD %.2f dB (baseline %.2f), judge %.0f%%, lf0 RMSE %.3f, corr %.3f", name, out["mcd_db"][name],
-                 out["mcd_baseline_db"][name], 100 * out["judge_target_rate"][name], out["lf0_rmse"][name],
-                 out["lf0_corr"][name])
-    rtf = busy / seconds if seconds else 0.0
-    return {
-        "n_sentences": len(utts), "n_directions": len(directions),
-        "mean_mcd_db": round(float(np.mean(list(out["mcd_db"].values()))), 3),
-        "mean_mcd_baseline_db": round(float(np.mean(list(out["mcd_baseline_db"].values()))), 3),
-        "min_mcd_gain_db": round(float(min(out["mcd_gain_db"].values())), 3),
-        "min_judge_target_rate": round(float(min(out["judge_target_rate"].values())), 4),
-        "mean_judge_target_rate": round(float(np.mean(list(out["judge_target_rate"].values()))), 4),
-        "judge_accuracy_real_eval": round(float(np.mean(real_ok)), 4),
-        "mean_lf0_rmse": round(float(np.mean(list(out["lf0_rmse"].values()))), 4),
-        "mean_lf0_corr": round(float(np.mean(list(out["lf0_corr"].values()))), 4),
-        "real_time_factor": round(float(rtf), 3),
-        **out,
-    }
+
+            def baseline(a=a, target=target):  # the identity pipeline: (MCD, judge says target)
+                base = convert_analysis(a, identity, s_stats, t_stats)
+                return [vm.mcd(vm.measure(base), target)[0], float(judge.name(base) == trg)]
+
+            ident_mcd, ident_hit = memo.value(f"ident|{key}|{src}|{trg}|{u}", baseline)
+            conv_m = vm.measure(conv)
+            mc, path = vm.mcd(conv_m, target)
+            x, y = vm.lf0_pairs(conv_m, target, path)
+            m["mcd"].append(mc)
+            m["none"].append(memo.value(f"none|{src}|{trg}|{u}", lambda u=u: vm.mcd(ref[src, u], ref[trg, u])[0]))
+            m["ident"].append(ident_mcd)
+            m["hit"].append(judge.name(conv) == trg)
+            m["hit_ident"].append(bool(ident_hit))
+            m["la"].append(x)
+            m["lb"].append(y)
+        la, lb = np.concatenate(m["la"]), np.concatenate(m["lb"])
+        d = {"source": src, "target": trg, "n_sentences": len(utts),
+             "mcd_db": _mean(m["mcd"]), "mcd_identity_db": _mean(m["ident"]), "mcd_no_conversion_db": _mean(m["none"]),
+             "mcd_resynthesis_db": floors[trg][0], "mcd_world_floor_db": floors[trg][1],
+             "judge_target_rate": _mean(m["hit"]), "judge_target_rate_identity": _mean(m["hit_ident"]),
+             "lf0_rmse": round(float(np.sqrt(np.mean((la - lb) ** 2))), 4),
+             "lf0_corr": round(float(np.corrcoef(la, lb)[0, 1]), 4),
+             "sentences_better_than_identity": _mean(np.array(m["mcd"]) < np.array(m["ident"])),
+             "judge_accuracy_real_eval": judge_real}
+        d["mcd_gain_over_identity_db"] = round(d["mcd_identity_db"] - d["mcd_db"], 4)
+        d["mcd_gain_db"] = round(d["mcd_no_conversion_db"] - d["mcd_db"], 4)
+        d["coding_loss_db"] = round(d["mcd_resynthesis_db"] - d["mcd_world_floor_db"], 4)
+        out[f"{src.lower()}_to_{trg.lower()}"] = d
+        log.info("%s -> %s: MCD %.2f dB (identity pipeline %.2f, no conversion %.2f, resynthesis %.2f, WORLD floor "
+                 "%.2f), judge %.0f%% (identity %.0f%%), lf0 RMSE %.3f corr %.3f", src, trg, d["mcd_db"],
+                 d["mcd_identity_db"], d["mcd_no_conversion_db"], d["mcd_resynthesis_db"], d["mcd_world_floor_db"],
+                 100 * d["judge_target_rate"], 100 * d["judge_target_rate_identity"], d["lf0_rmse"], d["lf0_corr"])
+        memo.save()
+    rtf = round(busy / seconds, 4) if seconds else 0.0
+    for d in out.values():
+        d["real_time_factor"] = rtf
+    return {"by_direction": out}
+
+
+def direction_goals(directions: list[tuple[str, str]]) -> dict[str, dict[str, float]]:
+    """Issue 16's goals, per direction entry of metrics.json ("_max": upper bounds)."""
+    goals = {"mcd_gain_over_identity_db": 0.5, "mcd_gain_db": 1.0, "judge_target_rate": 0.9,
+             "coding_loss_db_max": 0.3, "real_time_factor_max": 0.25}
+    return {f"{s.lower()}_to_{t.lower()}": dict(goals) for s, t in directions}
+
+
+if __name__ == "__main__":  # python -m xmgan.models._vc export .gpu/vcc2016_train_f16.npz
+    import sys
+
+    if len(sys.argv) != 3 or sys.argv[1] != "export":
+        raise SystemExit("usage: python -m xmgan.models._vc export PATH")
+    logging.basicConfig(level=logging.INFO)
+    print(export_features(Path(sys.argv[2])))

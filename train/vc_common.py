@@ -1,0 +1,96 @@
+"""What the two voice-conversion training scripts share beyond train/common.py: continuing from shipped or
+exported weights (`--init-from`), a wall-clock budget (`--max-minutes`), steps/s in the log, and a compact
+export of the trained networks (`--export DIR`: one float16 file per network + training.json, small enough to
+carry back from a GPU box, then `--init-from DIR --steps 0` writes checkpoints/<id>/ here).
+
+Training can read a precomputed feature file instead of the corpus: XMGAN_VC_FEATURES=PATH (written by
+`python -m xmgan.models._vc export PATH`), so a box without pyworld, librosa or soundfile trains too.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from pathlib import Path
+
+import torch
+
+from common import log
+
+from xmgan import hub
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    """--init-from and --max-minutes (unless train/common.py's parser already has them: same meaning), --export."""
+    for flag, kwargs in (("--init-from", dict(type=Path, default=None, help="start from these weights: a checkpoint "
+                                              "folder (checkpoints/<id>) or an --export folder; fresh optimisers")),
+                         ("--max-minutes", dict(type=float, default=0.0, help="stop after this long"))):
+        try:
+            p.add_argument(flag, **kwargs)
+        except argparse.ArgumentError:
+            pass
+    p.add_argument("--export", type=Path, default=None, help="also write float16 weights + training.json here")
+
+
+def init_from(path: Path | None, variant: str, modules: dict[str, torch.nn.Module]) -> dict:
+    """Load weights named "<net>.<param>" into `modules` ({net: module}; an EMA copy is passed under its own
+    net name) from a checkpoint folder or an export folder. Returns the earlier training facts ({} if none)."""
+    if path is None:
+        return {}
+    if (path / "training.json").is_file():                                       # an --export folder
+        facts = json.loads((path / "training.json").read_text())
+        tensors = {}
+        for f in path.glob("*.pt"):
+            tensors.update({f"{f.stem}.{k}": v.float() for k, v in torch.load(f, weights_only=True).items()})
+    else:                                                                         # a checkpoint folder
+        cfg, all_tensors = hub.load_checkpoint(path)
+        facts = cfg["variants"][variant].get("training", {})
+        tensors = hub.variant_state(all_tensors, variant)
+    for name, module in modules.items():
+        state = {k[len(name) + 1:]: v for k, v in tensors.items() if k.startswith(name + ".")}
+        if not state:
+            raise SystemExit(f"--init-from {path}: no weights for {name}")
+        try:
+            module.load_state_dict(state)
+        except RuntimeError as e:
+            raise SystemExit(f"--init-from {path}: {name} has another shape (another --arch or width?): {e}") from None
+    log.info("initialised %s from %s (%s steps before)", ", ".join(modules), path, facts.get("steps", "?"))
+    return facts
+
+
+def export(folder: Path, state: dict[str, torch.Tensor], facts: dict) -> None:
+    """One float16 file per network (tensors "<net>.<param>" -> <net>.pt) and training.json."""
+    folder.mkdir(parents=True, exist_ok=True)
+    nets: dict[str, dict[str, torch.Tensor]] = {}
+    for k, v in state.items():
+        net, param = k.split(".", 1)
+        nets.setdefault(net, {})[param] = v.detach().to("cpu", torch.float16 if v.is_floating_point() else v.dtype)
+    for net, tensors in nets.items():
+        tmp = folder / f"{net}.pt.tmp"
+        torch.save(tensors, tmp)
+        tmp.replace(folder / f"{net}.pt")
+    (folder / "training.json").write_text(json.dumps(facts, indent=2))
+
+
+class Clock:
+    """Steps/s for the log and the --max-minutes budget."""
+
+    def __init__(self, start_step: int, max_minutes: float):
+        self.t0, self.s0, self.budget = time.time(), start_step, max_minutes * 60
+
+    def rate(self, step: int) -> float:
+        return (step - self.s0) / max(time.time() - self.t0, 1e-9)
+
+    def out_of_time(self) -> bool:
+        return self.budget > 0 and time.time() - self.t0 > self.budget
+
+
+def training_totals(tr, args, prior: dict, steps_done: int) -> dict:
+    """Record totals across continuations: steps and minutes include the run we started from."""
+    extra = {"steps_this_run": steps_done, "minutes_this_run": round(tr.elapsed() / 60, 1)}
+    if prior:
+        extra["init_from"] = str(args.init_from)
+        extra["before"] = {k: prior[k] for k in ("command", "steps", "minutes", "device", "date") if k in prior}
+        tr.elapsed_before += 60 * float(prior.get("minutes", 0.0))
+    args.steps = tr.steps_done = int(prior.get("steps", 0)) + steps_done  # what Trainer.finish records
+    return extra
