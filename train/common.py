@@ -57,6 +57,12 @@ def base_parser(description: str, steps: int, batch: int, lr: float) -> argparse
     p.add_argument("--lr", type=float, default=lr)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--resume", action="store_true", help="continue from <runs>/<id>/<variant>/state.pt")
+    p.add_argument("--init-from", type=Path, default=None,
+                   help="start from the weights of a checkpoint folder (e.g. checkpoints/<id>): weights only, "
+                        "fresh optimisers; tensors whose shape grew are copied into the new one, zero-padded")
+    p.add_argument("--max-minutes", type=float, default=0.0,
+                   help="time box: the learning-rate schedule runs on whichever of --steps or this wall-clock "
+                        "budget runs out first, and training stops there (0: steps only)")
     p.add_argument("--ckpt-every", type=int, default=500)
     p.add_argument("--sample-every", type=int, default=1000)
     p.add_argument("--precision", choices=["bf16", "fp32"], default="bf16")
@@ -92,6 +98,8 @@ class Trainer:
         self.run_dir.mkdir(parents=True, exist_ok=True)
         self.started = time.time()
         self.elapsed_before = 0.0
+        self.steps_done = args.steps
+        self.before: dict | None = None  # the training record of the weights --init-from started from
         torch.manual_seed(args.seed)
         np.random.seed(args.seed)
 
@@ -116,9 +124,9 @@ class Trainer:
         return torch.Generator().manual_seed(self.args.seed * 1_000_003 + step * 1009 + self.rank)
 
     def batch(self, data: torch.Tensor, labels: torch.Tensor | None, g: torch.Generator):
-        idx = torch.randint(0, len(data), (self.args.batch,), generator=g)
+        idx = torch.randint(0, len(data), (self.args.batch,), generator=g).to(data.device)
         x = data[idx].to(self.device).contiguous(memory_format=torch.channels_last)
-        return x, (labels[idx].to(self.device) if labels is not None else None)
+        return x, (labels[idx.to(labels.device)].to(self.device) if labels is not None else None)
 
     def sync(self, *modules: torch.nn.Module) -> None:
         """Average gradients over processes (one flat all-reduce)."""
@@ -165,6 +173,35 @@ class Trainer:
     def elapsed(self) -> float:
         return self.elapsed_before + time.time() - self.started
 
+    def fraction(self, step: int) -> float:
+        """How far through the schedule `step` is: step / --steps, or the share of --max-minutes spent in
+        this process's loop if that is larger (a time-boxed run on a lent GPU). At >= 1 the loop stops."""
+        frac = step / self.args.steps
+        if self.args.max_minutes:
+            frac = max(frac, (time.time() - self.loop_started) / (60 * self.args.max_minutes))
+        return frac
+
+    def stop(self, step: int) -> bool:
+        """True once the time box is spent (then `finish` records `step` as the steps trained)."""
+        if self.args.max_minutes and self.fraction(step) >= 1.0:
+            self.steps_done = step
+            log.info("time box of %.1f min spent at step %d", self.args.max_minutes, step)
+            return True
+        return False
+
+    def init_from(self, nets: torch.nn.ModuleDict, variant: str | None = None) -> None:
+        """Load a checkpoint folder's weights of `variant` into `nets` (the model's build() ModuleDict)
+        before training: the shipped G is the EMA one, so training continues from what users saw."""
+        if self.args.init_from is None:
+            return
+        cfg, tensors = hub.load_checkpoint(Path(self.args.init_from))
+        state = hub.variant_state(tensors, variant or self.variant)
+        if not state:
+            raise SystemExit(f"{self.args.init_from} has no variant {variant or self.variant!r}")
+        load_grown(nets, state)
+        self.before = cfg["variants"].get(variant or self.variant, {}).get("training")
+        log.info("initialised from %s (variant %s, %d tensors)", self.args.init_from, variant or self.variant, len(state))
+
     # -- outputs ---------------------------------------------------------------------------------------
     def save_samples(self, step: int, images: torch.Tensor, nrow: int) -> None:
         if self.main:
@@ -186,6 +223,13 @@ class Trainer:
             "torch": torch.__version__,
             **(extra or {}),
         }
+        if self.before:  # the whole history: this run continued from weights trained so
+            cfg["training"]["continued_from"] = self.before
+            prev = [self.before]
+            while "continued_from" in prev[-1]:
+                prev.append(prev[-1]["continued_from"])
+            cfg["training"]["total_steps"] = steps + sum(b.get("steps", 0) for b in prev)
+            cfg["training"]["total_minutes"] = round(cfg["training"]["minutes"] + sum(b.get("minutes", 0) for b in prev), 1)
         folder = hub.write_variant(self.model_id, self.variant, cfg, state, self.args.checkpoints)
         log.info("wrote %s (variant %s)", folder, self.variant)
         (self.run_dir / "done.json").write_text(json.dumps(cfg["training"], indent=2))
@@ -209,7 +253,7 @@ class Trainer:
     def finish(self, config, state: dict[str, torch.Tensor], extra: dict | None = None) -> None:
         """End of training: record the speed, write checkpoints/<id>/ (with `extra` training facts, such
         as a first stage's steps), leave the process group."""
-        steps = self.args.steps
+        steps = self.steps_done
         rate = (steps - self.start_step) / max(time.time() - self.loop_started, 1e-9)
         if self.main:
             (self.run_dir / "speed.json").write_text(json.dumps({"steps_per_s": round(rate, 2), "world": self.world}))
@@ -222,9 +266,11 @@ class Trainer:
         """Data parallelism must leave every process with the same weights: compare a checksum."""
         if self.world == 1:
             return
-        flat = torch.cat([t.detach().float().reshape(-1).cpu() for t in state.values() if t.is_floating_point()])
-        sums = [torch.zeros(2) for _ in range(self.world)]
-        dist.all_gather(sums, torch.stack([flat.sum(), (flat * flat).sum()]).cpu())
+        # On the training device: NCCL (CUDA) gathers only CUDA tensors, gloo (CPU) only CPU ones.
+        flat = torch.cat([t.detach().float().reshape(-1).to(self.device) for t in state.values() if t.is_floating_point()])
+        sums = [torch.zeros(2, device=self.device) for _ in range(self.world)]
+        dist.all_gather(sums, torch.stack([flat.sum(), (flat * flat).sum()]))
+        sums = [s.cpu() for s in sums]
         if not all(torch.allclose(s, sums[0], rtol=1e-5) for s in sums):
             raise RuntimeError(f"processes diverged: weight checksums {sums}")
         if self.main:
@@ -247,10 +293,60 @@ def tensors_from(split, pad_to: int | None = None) -> tuple[torch.Tensor, torch.
     return x, torch.from_numpy(split.y)
 
 
+def load_grown(module: torch.nn.Module, state: dict[str, torch.Tensor]) -> None:
+    """load_state_dict that also takes a tensor smaller than the module's in some dimensions (a network
+    grown by new input channels, e.g. a noise input): the old values are copied into the leading part and
+    the rest keeps zeros, so the grown network starts out computing what the old one did."""
+    own = module.state_dict()
+    missing = [k for k in own if k not in state]
+    if missing:
+        raise SystemExit(f"init: the checkpoint lacks {missing[:5]}")
+    with torch.no_grad():
+        for k, t in own.items():
+            src = state[k].to(t.dtype)
+            if src.shape == t.shape:
+                t.copy_(src)
+            elif src.dim() == t.dim() and all(a <= b for a, b in zip(src.shape, t.shape)):
+                t.zero_()
+                t[tuple(slice(0, n) for n in src.shape)].copy_(src)
+            else:
+                raise SystemExit(f"init: {k} has shape {tuple(src.shape)} in the checkpoint, {tuple(t.shape)} here")
+
+
+def load_teacher(device: torch.device, folder: Path | None = None) -> torch.nn.Module:
+    """The frozen digit classifier of semantic-consistency losses (checkpoints/teacher/, trained by
+    `train/train_judges.py --teacher`): its own weights and seed, never one of the evaluation judges."""
+    from xmgan.models.judge import Config as JudgeConfig, build_judge
+    from xmgan.pipeline import config_from_dict
+
+    cfg, tensors = hub.load_checkpoint(folder or hub.resolve("teacher"))
+    net = build_judge(config_from_dict(JudgeConfig, cfg["variants"]["digits4"]))
+    net.load_state_dict(hub.variant_state(tensors, "digits4"))
+    return net.to(device).eval().requires_grad_(False)
+
+
 def shipped_state(**modules: torch.nn.Module) -> dict[str, torch.Tensor]:
     """One state dict for the checkpoint, keys "<name>.<param>" matching the model's build() ModuleDict,
     e.g. shipped_state(G=G_ema, D=D)."""
     return {f"{name}.{k}": v for name, m in modules.items() for k, v in m.state_dict().items()}
+
+
+@torch.no_grad()
+def recompute_bn(net: torch.nn.Module, latents, batches: int = 100, batch: int = 500) -> None:
+    """Batch-norm running statistics of a generator re-estimated for its own (e.g. averaged) weights:
+    the cumulative mean over `batches` forward passes of `latents(batch)` in train mode."""
+    norms = [m for m in net.modules() if isinstance(m, torch.nn.modules.batchnorm._BatchNorm)]
+    if not norms:
+        return
+    for m in norms:
+        m.reset_running_stats()
+        m.momentum = None
+    net.train()
+    for _ in range(batches):
+        net(latents(batch))
+    for m in norms:
+        m.momentum = 0.1
+    net.eval()
 
 
 @torch.no_grad()

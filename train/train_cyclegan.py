@@ -13,7 +13,7 @@ import copy
 import torch
 import torch.nn.functional as F
 
-from common import Trainer, base_parser, log, progress, shipped_state, update_ema
+from common import Trainer, base_parser, load_teacher, log, progress, shipped_state, update_ema
 
 from xmgan.domains import load_frames
 from xmgan.models.cyclegan import PAIRS, CycleGanPipeline
@@ -21,25 +21,24 @@ from xmgan.models.cyclegan import PAIRS, CycleGanPipeline
 
 class ImagePool:
     """The paper's history of generated images: D sees a mix of the newest fakes and up to `size` older
-    ones, which damps oscillation. Its contents are saved with the training state (exact --resume)."""
+    ones, which damps oscillation. Its contents are saved with the training state (exact --resume).
+    Kept on the training device and updated a batch at a time (no per-image host round trips)."""
 
     def __init__(self, size: int = 50):
         self.size, self.images = size, torch.empty(0)
 
     def query(self, fake: torch.Tensor, g: torch.Generator) -> torch.Tensor:
-        fake = fake.detach().float().cpu()
-        out = []
-        for im in fake:
-            if len(self.images) < self.size:  # fill the pool first, returning the new image
-                self.images = torch.cat([self.images, im[None]]) if len(self.images) else im[None].clone()
-                out.append(im)
-            elif torch.rand(1, generator=g).item() < 0.5:  # half the time: swap with a stored image
-                i = int(torch.randint(0, self.size, (1,), generator=g))
-                out.append(self.images[i].clone())
-                self.images[i] = im
-            else:
-                out.append(im)
-        return torch.stack(out)
+        fake = fake.detach().float()
+        if len(self.images) < self.size:  # fill the pool first, returning the new images
+            self.images = torch.cat([self.images.to(fake.device), fake])[:self.size]
+            return fake
+        # half the time an image is swapped with a stored one, which D sees instead
+        swap = (torch.rand(len(fake), generator=g) < 0.5).to(fake.device)
+        slot = torch.randint(0, self.size, (len(fake),), generator=g).to(fake.device)
+        self.images = self.images.to(fake.device)
+        out = torch.where(swap[:, None, None, None], self.images[slot], fake)
+        self.images[slot[swap]] = fake[swap]
+        return out
 
     def state_dict(self) -> dict:
         return {"images": self.images}
@@ -59,20 +58,28 @@ def main() -> None:
     p.add_argument("--lambda-cycle", type=float, default=10.0, help="cycle-consistency weight (paper: 10)")
     p.add_argument("--lambda-identity", type=float, default=0.5, help="identity weight, times lambda-cycle (paper: 0.5)")
     p.add_argument("--pool", type=int, default=50, help="history of generated images per D (paper: 50)")
+    p.add_argument("--lambda-sem", type=float, default=1.0,
+                   help="semantic consistency (CyCADA): the frozen teacher's cross-entropy of each translation "
+                        "against its source digit (0: off, round 1)")
     args = p.parse_args()
     config = CycleGanPipeline.config_for(args.pair)
     tr = Trainer("cyclegan", args.pair, args)
 
     # Both domains in the shared 32x32 layout (xmgan/domains.py), unpaired: labels are never used.
-    xa, _ = load_frames(config.domain_a, "train", config.channels)
-    xb, _ = load_frames(config.domain_b, "train", config.channels)
+    # Unpaired: no image is matched to another; labels reach only the teacher's loss (each translation
+    # keeps its own source digit), never D or the cycle.
+    xa, ya = load_frames(config.domain_a, "train", config.channels)
+    xb, yb = load_frames(config.domain_b, "train", config.channels)
     if args.pair == "mnist_mnist_m" and len(xa) >= 4 * len(xb):
-        xa = xa[len(xb):]  # MNIST-M train image i is MNIST train image i on a photo: keep the sides unpaired
+        xa, ya = xa[len(xb):], ya[len(xb):]  # MNIST-M train image i is MNIST train image i on a photo: keep the sides unpaired
+    xa, ya, xb, yb = (t.to(tr.device) for t in (xa, ya, xb, yb))  # these fit on any device
     xa_test, _ = load_frames(config.domain_a, "test", config.channels)
     xb_test, _ = load_frames(config.domain_b, "test", config.channels)
     log.info("%s: %d %s and %d %s training images", args.pair, len(xa), config.domain_a, len(xb), config.domain_b)
 
     nets = CycleGanPipeline.build(config)
+    tr.init_from(nets)
+    teacher = load_teacher(tr.device) if args.lambda_sem else None
     G, Fn, D_A, D_B = (tr.prepare(nets[k]) for k in ("G", "F", "D_A", "D_B"))
     G_ema, F_ema = (copy.deepcopy(m).eval().requires_grad_(False) for m in (G, Fn))
     opt_g = torch.optim.Adam([*G.parameters(), *Fn.parameters()], lr=args.lr, betas=(0.5, 0.999))
@@ -86,14 +93,16 @@ def main() -> None:
 
     bar = progress(start, args.steps, tr.main)
     for step in bar:
+        if tr.stop(step):
+            break
         # The paper's schedule: constant, then linear decay to zero over the second half.
-        lr = args.lr * min(1.0, 2.0 * (1 - step / args.steps))
+        lr = args.lr * min(1.0, 2.0 * (1 - tr.fraction(step)))
         for opt in (opt_g, opt_d):
             for group in opt.param_groups:
                 group["lr"] = lr
         g = tr.generator(step)
-        a, _ = tr.batch(xa, None, g)
-        b, _ = tr.batch(xb, None, g)
+        a, la = tr.batch(xa, ya, g)
+        b, lb = tr.batch(xb, yb, g)
 
         # Generators: fool both Ds, come back around both cycles, leave target-domain images alone.
         D_A.requires_grad_(False), D_B.requires_grad_(False)
@@ -103,6 +112,11 @@ def main() -> None:
             cycle = (Fn(fake_b).float() - a).abs().mean() + (G(fake_a).float() - b).abs().mean()
             ident = (G(b).float() - b).abs().mean() + (Fn(a).float() - a).abs().mean() if lam_i else torch.zeros(())
             loss_g = adv + lam_c * cycle + lam_i * ident
+            if teacher is not None:
+                sem = F.cross_entropy(teacher(fake_b.float()).float(), la) + F.cross_entropy(teacher(fake_a.float()).float(), lb)
+                loss_g = loss_g + args.lambda_sem * sem
+            else:
+                sem = torch.zeros((), device=a.device)
         opt_g.zero_grad(set_to_none=True)
         loss_g.backward()
         tr.sync(G, Fn)
@@ -124,7 +138,7 @@ def main() -> None:
 
         if step % 50 == 0:
             bar.set_postfix(d=f"{loss_d.item():.3f}", adv=f"{adv.item():.3f}", cyc=f"{cycle.item():.3f}",
-                            idt=f"{ident.item():.3f}", refresh=False)
+                            idt=f"{ident.item():.3f}", sem=f"{sem.item():.3f}", refresh=False)
         if (step + 1) % args.sample_every == 0:
             with torch.no_grad():  # rows: A, G(A), F(G(A)), B, F(B), G(F(B)) for 8 test images each
                 ga = G_ema(fixed_a[:8])
@@ -134,7 +148,8 @@ def main() -> None:
         if (step + 1) % args.ckpt_every == 0:
             tr.save_state(step + 1, objects)
 
-    tr.finish(config, shipped_state(G=G_ema, F=F_ema, D_A=D_A, D_B=D_B))
+    tr.finish(config, shipped_state(G=G_ema, F=F_ema, D_A=D_A, D_B=D_B),
+              extra={"lambda_sem": args.lambda_sem, "init_from": str(args.init_from) if args.init_from else None})
 
 
 if __name__ == "__main__":

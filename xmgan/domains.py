@@ -87,3 +87,25 @@ def domain_split(split: str, per_domain: int | None = None) -> tuple[torch.Tenso
         xs.append(x)
         ys.append(torch.full((len(x),), i, dtype=torch.int64))
     return torch.cat(xs), torch.cat(ys)
+
+
+def drawing_of(digit: np.ndarray, side: int = 280) -> np.ndarray:
+    """A grey digit (H, W) uint8, white on black -> what the app's sketchpad hands over when someone draws
+    it: a side x side RGBA picture, black ink with round, anti-aliased edges on a transparent canvas."""
+    from PIL import Image, ImageFilter
+
+    big = Image.fromarray(digit).resize((side, side), Image.BICUBIC).filter(ImageFilter.GaussianBlur(side / 140))
+    ink = np.clip((np.asarray(big, dtype=np.float32) - 60.0) * 2.0, 0, 255).astype(np.uint8)  # firm strokes
+    rgba = np.zeros((side, side, 4), dtype=np.uint8)
+    rgba[..., 3] = ink
+    return rgba
+
+
+def drawn_frames(domain: str, n: int = 1000, channels: int = 3) -> tuple[torch.Tensor, torch.Tensor]:
+    """The drawing path's evaluation set: the first `n` test digits of a handwriting domain (MNIST or USPS)
+    drawn as a user would (`drawing_of`) and laid out by the app's own input normalisation (`user_frame`)."""
+    if check(domain) not in GREY:
+        raise XmganError(f"Only handwriting ({', '.join(GREY)}) can be drawn, not {domain!r}.")
+    s = load_images(domain, "test")
+    frames = np.stack([user_frame(drawing_of(d), domain, channels) for d in s.x[:n]])
+    return torch.from_numpy(frames), torch.from_numpy(s.y[:n])

@@ -32,6 +32,7 @@ class Action:
     label: str
     inputs: tuple[str, ...]
     outputs: tuple[str, ...]
+    output_labels: tuple[str, ...] = ()  # what each output shows ("translation and cycle"); else the kind
 
 
 @dataclass(frozen=True)
@@ -50,6 +51,9 @@ class ModelSpec:
     audio_examples: tuple[str, ...] = ()  # the same for an audio input (examples/<set>/<name>.wav)
     choices: dict[str, tuple[str, ...]] = field(default_factory=dict)  # picker inputs and their values
     defaults: dict[str, Any] = field(default_factory=dict)  # a widget's start value where not the first
+    # what picture or sound the model expects, per value of the variant (or of a picker input): shown
+    # under the input and updated when that picker changes, e.g. {"usps2mnist": "a handwritten digit"}
+    hints: dict[str, str] = field(default_factory=dict)
 
     @property
     def inputs(self) -> tuple[str, ...]:
