@@ -3,7 +3,8 @@ channel count, a file path) becomes float32 mono at the model's rate, or a `BadI
 
     wav = read_audio(value, sr=16000, max_seconds=30)   # float32 (T,), peak-safe, loudness-normalised
     sr, pcm = to_pcm(wav, 16000)                          # what gr.Audio(type="numpy") plays
-    img = spectrogram_image([("input", wav), ("converted", out)], 16000)   # uint8 RGB panels
+
+Figures of sounds (spectrogram panels, log-mel panels) are drawn by `xmgan.plots`.
 
 Sections below the I/O part hold the model-family features (WORLD analysis/synthesis for voice
 conversion; log-mel and Griffin-Lim for the spoken digits).
@@ -17,6 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from .errors import BadInput
+from .plots import spectrogram_image  # noqa: F401  (moved to plots; re-exported for today's in-flight code)
 
 MAX_FILE_BYTES = 50 * 2**20
 SILENCE_DBFS = -55.0     # an input whose loudest 50 ms window is quieter than this is "silent"
@@ -168,33 +170,6 @@ def wav_bytes(wav: np.ndarray, sr: int) -> bytes:
     return buf.getvalue()
 
 
-def spectrogram_image(panels: list[tuple[str, np.ndarray]], sr: int, n_fft: int = 512,
-                      width_in: float = 4.2, height_in: float = 2.6) -> np.ndarray:
-    """Side-by-side log-magnitude spectrograms (one panel per (title, wav)) -> uint8 RGB image."""
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-
-    fig = Figure(figsize=(width_in * len(panels), height_in), dpi=90, layout="constrained")
-    axes = fig.subplots(1, len(panels), squeeze=False)[0]
-    hop = n_fft // 4
-    window = np.hanning(n_fft)
-    for ax, (title, wav) in zip(axes, panels):
-        wav = np.asarray(wav, dtype=np.float64)
-        if len(wav) < n_fft:
-            wav = np.pad(wav, (0, n_fft - len(wav)))
-        frames = np.lib.stride_tricks.sliding_window_view(wav, n_fft)[::hop] * window
-        db = 20 * np.log10(np.abs(np.fft.rfft(frames, axis=1)).T + 1e-6)
-        ax.imshow(db, origin="lower", aspect="auto", cmap="magma", vmin=db.max() - 80, vmax=db.max(),
-                  extent=(0, len(wav) / sr, 0, sr / 2000))
-        ax.set_title(title, fontsize=10)
-        ax.set_xlabel("time (s)", fontsize=8)
-        ax.set_ylabel("kHz", fontsize=8)
-        ax.tick_params(labelsize=7)
-    canvas = FigureCanvasAgg(fig)
-    canvas.draw()
-    return np.asarray(canvas.buffer_rgba())[..., :3].copy()
-
-
 # -- log-mel and Griffin-Lim (spoken digits: cmcgan and its spoken-digit judge) -------------------------
 # A spoken digit becomes a fixed-size log-mel "image": silence trimmed, the loudest stretch of at most
 # MEL_SAMPLES kept, centred in a MEL_SAMPLES window (zero padding both sides), 32 mel bands x 64 frames
@@ -272,25 +247,6 @@ def mel_to_wav(mels, n_iter: int = 48, seed: int = 0):
             torch.manual_seed(int(seed))
             return AF.griffinlim(spec, torch.hann_window(MEL_N_FFT), MEL_N_FFT, MEL_HOP, MEL_N_FFT, power=1.0,
                                  n_iter=n_iter, momentum=0.99, length=MEL_SAMPLES, rand_init=True)
-
-
-def mel_image(mels: np.ndarray, titles: list[str], width_in: float = 2.2, height_in: float = 2.0) -> np.ndarray:
-    """Log-mel panels (N, MEL_BANDS, MEL_FRAMES) in [-1, 1] -> uint8 RGB image (time across, mel up)."""
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-
-    fig = Figure(figsize=(width_in * len(mels), height_in), dpi=90, layout="constrained")
-    axes = fig.subplots(1, len(mels), squeeze=False)[0]
-    for ax, m, title in zip(axes, mels, titles):
-        ax.imshow(np.asarray(m), origin="lower", aspect="auto", cmap="magma", vmin=-1, vmax=1,
-                  extent=(0, MEL_SAMPLES / MEL_SR, 0, MEL_BANDS))
-        ax.set_title(title, fontsize=9)
-        ax.set_xlabel("time (s)", fontsize=7)
-        ax.set_ylabel("mel band", fontsize=7)
-        ax.tick_params(labelsize=6)
-    canvas = FigureCanvasAgg(fig)
-    canvas.draw()
-    return np.asarray(canvas.buffer_rgba())[..., :3].copy()
 
 
 # ---- WORLD features (voice conversion: cyclegan_vc, stargan_vc) -------------------------------------

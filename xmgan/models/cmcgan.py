@@ -49,6 +49,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from .. import audio as au
+from .. import plots
 from ..data import load_images, to_float, to_uint8
 from ..images import digit_like_mnist
 from ..judges import get_judges, predict, real_features
@@ -265,8 +266,8 @@ class CmcganPipeline(Pipeline):
         mel = self.mel_of(audio)
         images = to_uint8(self.images_from_mels(mel.expand(count, -1, -1, -1), z, variant).numpy())
         p = hear(load_spoken_judge(), mel)[0]
-        plot = au.mel_image(mel[:, 0].numpy(), [f"your sound — heard as {int(p.argmax())} · {float(p.max()):.0%}"],
-                               width_in=4.0)
+        plot = plots.mel_image(mel[:, 0].numpy(), [f"your sound — heard as {int(p.argmax())} · {float(p.max()):.0%}"],
+                               au.MEL_SAMPLES / au.MEL_SR, width_in=4.0)
         return self.captioned(images, variant), plot
 
     def hear(self, image, seed: int = 0, variant: str | None = None) -> tuple[tuple[int, np.ndarray], np.ndarray]:
@@ -280,34 +281,14 @@ class CmcganPipeline(Pipeline):
         wav = au.normalise_loudness(wav)
         p = hear(load_spoken_judge(), mels_of([wav]))[0]
         (drawn, conf), = get_judges().verdicts(c.dataset, x)
-        return au.to_pcm(wav, au.MEL_SR), _hear_figure(to_uint8(x.numpy())[0], mel[0, 0].numpy(),
-                                                             f"input — judge reads {drawn} · {conf:.0%}",
-                                                             f"generated — heard as {int(p.argmax())} · {float(p.max()):.0%}")
+        figure = plots.digit_and_mel(to_uint8(x.numpy())[0], mel[0, 0].numpy(), au.MEL_SAMPLES / au.MEL_SR,
+                                     f"input — judge reads {drawn} · {conf:.0%}",
+                                     f"generated — heard as {int(p.argmax())} · {float(p.max()):.0%}")
+        return au.to_pcm(wav, au.MEL_SR), figure
 
     # -- evaluation ----------------------------------------------------------------------------------------
     def evaluate(self, variant: str, n_images: int | None = None) -> dict:
         return evaluate(self, variant, n_images)
-
-
-def _hear_figure(image: np.ndarray, mel: np.ndarray, title_image: str, title_mel: str) -> np.ndarray:
-    """The input digit beside the generated log-mel -> uint8 RGB."""
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-
-    fig = Figure(figsize=(6.4, 2.4), dpi=90, layout="constrained")
-    a1, a2 = fig.subplots(1, 2, width_ratios=[1, 2.2])
-    a1.imshow(image, cmap="gray", vmin=0, vmax=255)
-    a1.set_axis_off()
-    a1.set_title(title_image, fontsize=9)
-    a2.imshow(mel, origin="lower", aspect="auto", cmap="magma", vmin=-1, vmax=1,
-              extent=(0, au.MEL_SAMPLES / au.MEL_SR, 0, mel.shape[0]))
-    a2.set_title(title_mel, fontsize=9)
-    a2.set_xlabel("time (s)", fontsize=7)
-    a2.set_ylabel("mel band", fontsize=7)
-    a2.tick_params(labelsize=6)
-    canvas = FigureCanvasAgg(fig)
-    canvas.draw()
-    return np.asarray(canvas.buffer_rgba())[..., :3].copy()
 
 
 def mnist_by_class(split: str) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:

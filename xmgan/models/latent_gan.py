@@ -43,6 +43,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from .. import plots
 from ..data import class_names, load_images, to_float, to_uint8
 from ..images import digit_like_mnist
 from ..judges import get_judges, predict, real_features
@@ -287,14 +288,7 @@ class LatentGanPipeline(Pipeline):
 
     def latent_plot(self, p1: np.ndarray, p2: np.ndarray, variant: str | None = None) -> np.ndarray:
         """PCA coordinates of the input code (1, 2) and the mapped codes (count, 2) -> uint8 RGB image."""
-        bg = self._plot_background(variant)
-        img = bg["image"].copy()
-        # input: white disc, black rim; mapped codes: black disc, white rim (no class colour is black or white)
-        for pts, (m, box), fill, rim in ((p1, bg["axes"][0], (255, 255, 255), (0, 0, 0)),
-                                         (p2, bg["axes"][1], (0, 0, 0), (255, 255, 255))):
-            for x, y in pts @ m[:2, :2].T + m[:2, 2]:
-                _dot(img, float(np.clip(x, box[0], box[2])), float(np.clip(y, box[1], box[3])), fill, rim)
-        return img
+        return plots.mark_points(self._plot_background(variant), [p1, p2])
 
     def evaluate(self, variant: str) -> dict:
         """Translate the whole held-out source test set; the target judge reads each output."""
@@ -327,56 +321,15 @@ def _class_features(judge, dataset: str, split: str, classes: list[int], n: int 
 
 
 def _render_background(nets: nn.ModuleDict, c: Config) -> dict:
-    """Both latent spaces' PCA scatter, coloured by class pair, as an RGB array plus, per panel, the
-    affine map from PCA coordinates to pixel (column, row) and the panel's pixel box."""
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-    from matplotlib.lines import Line2D
-
-    fig = Figure(figsize=(8, 4.2), dpi=80)
-    canvas = FigureCanvasAgg(fig)
-    axes = fig.subplots(1, 2)
-    colours = [f"C{k}" for k in range(10)]
+    """Both latent spaces' PCA scatter, coloured by class pair (xmgan.plots.latent_background)."""
     src, tgt = class_names(c.source), class_names(c.target)
-    for ax, vae, title in ((axes[0], nets["vae1"], f"source: {c.source} {_span(c.source_classes)}, VAE codes (PCA)"),
-                           (axes[1], nets["vae2"], f"target: {c.target} {_span(c.target_classes)}, VAE codes (PCA)")):
-        pts, lab = vae.pca_points.numpy(), vae.pca_labels.numpy()
-        for k in range(c.n_classes):
-            ax.scatter(pts[lab == k, 0], pts[lab == k, 1], s=7, color=colours[k % 10], alpha=0.55, linewidths=0)
-        lo, hi = pts.min(0), pts.max(0)
-        span = np.maximum(hi - lo, 1e-3)
-        ax.set_xlim(lo[0] - 0.12 * span[0], hi[0] + 0.12 * span[0])
-        ax.set_ylim(lo[1] - 0.12 * span[1], hi[1] + 0.12 * span[1])
-        ax.set_title(title, fontsize=10)
-        ax.set_xticks([])
-        ax.set_yticks([])
-    handles = [Line2D([], [], ls="", marker="o", color=colours[k % 10], label=f"{src[k]} → {tgt[k + c.offset]}")
-               for k in range(c.n_classes)]
-    handles += [Line2D([], [], ls="", marker="o", mfc="white", mec="black", label="input z"),
-                Line2D([], [], ls="", marker="o", mfc="black", mec="black", label="mapped z' = G1(z, eps)")]
-    fig.legend(handles=handles, loc="lower center", ncol=6, fontsize=7, frameon=False)
-    fig.subplots_adjust(left=0.02, right=0.98, top=0.92, bottom=0.2, wspace=0.05)
-    canvas.draw()
-    image = np.asarray(canvas.buffer_rgba())[..., :3].copy()
-    h = image.shape[0]
-    flip = np.array([[1, 0, 0], [0, -1, h], [0, 0, 1]], dtype=np.float64)  # display y-up -> pixel rows
-    panels = []
-    for ax in axes:
-        m = flip @ ax.transData.get_affine().get_matrix()
-        x0, y0, x1, y1 = ax.bbox.extents
-        panels.append((m, (x0 + 4, h - y1 + 4, x1 - 4, h - y0 - 4)))
-    return {"image": image, "axes": panels}
+    panels = [(nets["vae1"].pca_points.numpy(), nets["vae1"].pca_labels.numpy(),
+               f"source: {c.source} {_span(c.source_classes)}, VAE codes (PCA)"),
+              (nets["vae2"].pca_points.numpy(), nets["vae2"].pca_labels.numpy(),
+               f"target: {c.target} {_span(c.target_classes)}, VAE codes (PCA)")]
+    return plots.latent_background(panels, c.n_classes, [f"{src[k]} → {tgt[k + c.offset]}" for k in range(c.n_classes)],
+                                   ("input z", "mapped z' = G1(z, eps)"))
 
 
 def _span(classes: list[int]) -> str:
     return f"{classes[0]}-{classes[-1]}" if len(classes) < 10 else "(all classes)"
-
-
-def _dot(img: np.ndarray, x: float, y: float, fill: tuple, rim: tuple, r: float = 4.5) -> None:
-    """A filled disc with a rim, centred at pixel (x = column, y = row)."""
-    top, left = max(int(y - r), 0), max(int(x - r), 0)
-    patch = img[top:int(y + r) + 2, left:int(x + r) + 2]  # a view: drawing into it draws into img
-    ys, xs = np.ogrid[top:top + patch.shape[0], left:left + patch.shape[1]]
-    d2 = (xs - x) ** 2 + (ys - y) ** 2
-    patch[d2 <= r * r] = rim
-    patch[d2 <= (r - 1.5) ** 2] = fill

@@ -1,0 +1,45 @@
+"""xmgan.plots: every figure is drawn there, to uint8 RGB, the same pixels for the same input."""
+import ast
+
+import numpy as np
+
+from conftest import ROOT
+from xmgan import plots
+
+
+def test_only_plots_draws_with_matplotlib():
+    def imports_matplotlib(path):
+        for node in ast.walk(ast.parse(path.read_text())):
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else \
+                [node.module or ""] if isinstance(node, ast.ImportFrom) else []
+            if any(n.split(".")[0] == "matplotlib" for n in names):
+                return True
+        return False
+
+    users = sorted(p.relative_to(ROOT).as_posix() for p in (ROOT / "xmgan").rglob("*.py")
+                   if p.name != "plots.py" and imports_matplotlib(p))
+    assert users == [], users
+
+
+def test_figures_are_rgb_and_deterministic():
+    wav = np.random.default_rng(0).normal(size=8000) * 0.1
+    a = plots.spectrogram_image([("a", wav), ("b", wav[::-1])], 8000)
+    assert a.dtype == np.uint8 and a.ndim == 3 and a.shape[2] == 3
+    assert np.array_equal(a, plots.spectrogram_image([("a", wav), ("b", wav[::-1])], 8000))
+    mel = np.linspace(-1, 1, 32 * 64).reshape(1, 32, 64)
+    one, two = plots.mel_image(mel, ["x"], 1.0), plots.mel_image(np.concatenate([mel, mel]), ["x", "y"], 1.0)
+    assert two.shape[1] > one.shape[1]  # a panel per log-mel, side by side
+
+
+def test_marked_points_change_only_pixels_near_them():
+    rng = np.random.default_rng(0)
+    panels = [(rng.normal(size=(100, 2)), rng.integers(0, 3, 100), t) for t in ("source", "target")]
+    bg = plots.latent_background(panels, 3, ["0", "1", "2"], ("input", "mapped"))
+    marked = plots.mark_points(bg, [np.zeros((1, 2)), np.zeros((1, 2))])
+    assert not np.array_equal(marked, bg["image"])
+    rows, cols = np.nonzero((marked != bg["image"]).any(-1))
+    for m, _ in bg["axes"]:  # each panel's marker at the pixel its data origin maps to
+        x, y = m[:2, 2]
+        near = (abs(cols - x) <= 6) & (abs(rows - y) <= 6)
+        assert near.any()
+    assert len(rows) < 2 * 12 * 12  # two small discs, nothing else

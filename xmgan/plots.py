@@ -1,0 +1,140 @@
+"""Every figure the package draws, as a uint8 RGB array (what a pipeline returns and the app shows).
+
+Plain inputs only (numpy arrays, titles, sample rates): nothing here knows a model. matplotlib is imported
+on first use (`import xmgan` stays cheap), with the Agg backend, and `to_array` is the one place a figure
+becomes pixels.
+
+- `spectrogram_image`: side-by-side log-magnitude spectrograms of waveforms (the voice-conversion tabs);
+- `mel_image`, `digit_and_mel`: log-mel panels, and a digit beside a generated log-mel (CMCGAN);
+- `latent_background`, `mark_points`: the latent-space GAN's PCA scatter of both latent spaces, drawn once
+  per variant, and the input's and mapped codes marked on a copy with numpy (a few ms per click).
+"""
+from __future__ import annotations
+
+import numpy as np
+
+
+def figure(width_in: float, height_in: float, dpi: int, layout: str | None = None):
+    """A matplotlib Figure on an Agg canvas (no pyplot, no global state: safe in a threaded server)."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(width_in, height_in), dpi=dpi, layout=layout)
+    FigureCanvasAgg(fig)
+    return fig
+
+
+def to_array(fig) -> np.ndarray:
+    """Draw a figure -> (H, W, 3) uint8 RGB."""
+    fig.canvas.draw()
+    return np.asarray(fig.canvas.buffer_rgba())[..., :3].copy()
+
+
+def spectrogram_image(panels: list[tuple[str, np.ndarray]], sr: int, n_fft: int = 512,
+                      width_in: float = 4.2, height_in: float = 2.6) -> np.ndarray:
+    """Side-by-side log-magnitude spectrograms (one panel per (title, wav)) -> uint8 RGB image."""
+    fig = figure(width_in * len(panels), height_in, 90, "constrained")
+    axes = fig.subplots(1, len(panels), squeeze=False)[0]
+    hop = n_fft // 4
+    window = np.hanning(n_fft)
+    for ax, (title, wav) in zip(axes, panels):
+        wav = np.asarray(wav, dtype=np.float64)
+        if len(wav) < n_fft:
+            wav = np.pad(wav, (0, n_fft - len(wav)))
+        frames = np.lib.stride_tricks.sliding_window_view(wav, n_fft)[::hop] * window
+        db = 20 * np.log10(np.abs(np.fft.rfft(frames, axis=1)).T + 1e-6)
+        ax.imshow(db, origin="lower", aspect="auto", cmap="magma", vmin=db.max() - 80, vmax=db.max(),
+                  extent=(0, len(wav) / sr, 0, sr / 2000))
+        ax.set_title(title, fontsize=10)
+        ax.set_xlabel("time (s)", fontsize=8)
+        ax.set_ylabel("kHz", fontsize=8)
+        ax.tick_params(labelsize=7)
+    return to_array(fig)
+
+
+def _mel_axes(ax, mel: np.ndarray, seconds: float, title: str, fontsize: int = 9) -> None:
+    ax.imshow(np.asarray(mel), origin="lower", aspect="auto", cmap="magma", vmin=-1, vmax=1,
+              extent=(0, seconds, 0, np.asarray(mel).shape[0]))
+    ax.set_title(title, fontsize=fontsize)
+    ax.set_xlabel("time (s)", fontsize=7)
+    ax.set_ylabel("mel band", fontsize=7)
+    ax.tick_params(labelsize=6)
+
+
+def mel_image(mels: np.ndarray, titles: list[str], seconds: float, width_in: float = 2.2,
+              height_in: float = 2.0) -> np.ndarray:
+    """Log-mel panels (N, bands, frames) in [-1, 1], each `seconds` long -> uint8 RGB (time across, mel up)."""
+    fig = figure(width_in * len(mels), height_in, 90, "constrained")
+    axes = fig.subplots(1, len(mels), squeeze=False)[0]
+    for ax, m, title in zip(axes, mels, titles):
+        _mel_axes(ax, m, seconds, title)
+    return to_array(fig)
+
+
+def digit_and_mel(image: np.ndarray, mel: np.ndarray, seconds: float, title_image: str, title_mel: str) -> np.ndarray:
+    """A digit (H, W) uint8 beside a log-mel (bands, frames) in [-1, 1] -> uint8 RGB."""
+    fig = figure(6.4, 2.4, 90, "constrained")
+    a1, a2 = fig.subplots(1, 2, width_ratios=[1, 2.2])
+    a1.imshow(image, cmap="gray", vmin=0, vmax=255)
+    a1.set_axis_off()
+    a1.set_title(title_image, fontsize=9)
+    _mel_axes(a2, mel, seconds, title_mel)
+    return to_array(fig)
+
+
+def latent_background(panels: list[tuple[np.ndarray, np.ndarray, str]], n_classes: int,
+                      class_labels: list[str], marker_labels: tuple[str, str]) -> dict:
+    """Scatter plots of 2-D points coloured by class, one panel per (points (N, 2), labels (N,), title),
+    a legend of `class_labels` and the two marker kinds -> {"image": uint8 RGB, "axes": per panel (affine
+    map from data coordinates to pixel (column, row), the panel's pixel box)} for `mark_points`."""
+    from matplotlib.lines import Line2D
+
+    fig = figure(8, 4.2, 80)
+    axes = fig.subplots(1, len(panels))
+    colours = [f"C{k}" for k in range(10)]
+    for ax, (pts, lab, title) in zip(axes, panels):
+        for k in range(n_classes):
+            ax.scatter(pts[lab == k, 0], pts[lab == k, 1], s=7, color=colours[k % 10], alpha=0.55, linewidths=0)
+        lo, hi = pts.min(0), pts.max(0)
+        span = np.maximum(hi - lo, 1e-3)
+        ax.set_xlim(lo[0] - 0.12 * span[0], hi[0] + 0.12 * span[0])
+        ax.set_ylim(lo[1] - 0.12 * span[1], hi[1] + 0.12 * span[1])
+        ax.set_title(title, fontsize=10)
+        ax.set_xticks([])
+        ax.set_yticks([])
+    handles = [Line2D([], [], ls="", marker="o", color=colours[k % 10], label=class_labels[k]) for k in range(n_classes)]
+    handles += [Line2D([], [], ls="", marker="o", mfc="white", mec="black", label=marker_labels[0]),
+                Line2D([], [], ls="", marker="o", mfc="black", mec="black", label=marker_labels[1])]
+    fig.legend(handles=handles, loc="lower center", ncol=6, fontsize=7, frameon=False)
+    fig.subplots_adjust(left=0.02, right=0.98, top=0.92, bottom=0.2, wspace=0.05)
+    image = to_array(fig)
+    h = image.shape[0]
+    flip = np.array([[1, 0, 0], [0, -1, h], [0, 0, 1]], dtype=np.float64)  # display y-up -> pixel rows
+    boxes = []
+    for ax in axes:
+        m = flip @ ax.transData.get_affine().get_matrix()
+        x0, y0, x1, y1 = ax.bbox.extents
+        boxes.append((m, (x0 + 4, h - y1 + 4, x1 - 4, h - y0 - 4)))
+    return {"image": image, "axes": boxes}
+
+
+def mark_points(background: dict, points: list[np.ndarray]) -> np.ndarray:
+    """A copy of a `latent_background` image with each panel's points (N, 2) marked: the first panel's as
+    white discs with a black rim, the second's as black discs with a white rim (no class colour is black
+    or white); points outside a panel are drawn at its edge."""
+    img = background["image"].copy()
+    styles = (((255, 255, 255), (0, 0, 0)), ((0, 0, 0), (255, 255, 255)))
+    for pts, (m, box), (fill, rim) in zip(points, background["axes"], styles):
+        for x, y in pts @ m[:2, :2].T + m[:2, 2]:
+            _dot(img, float(np.clip(x, box[0], box[2])), float(np.clip(y, box[1], box[3])), fill, rim)
+    return img
+
+
+def _dot(img: np.ndarray, x: float, y: float, fill: tuple, rim: tuple, r: float = 4.5) -> None:
+    """A filled disc with a rim, centred at pixel (x = column, y = row)."""
+    top, left = max(int(y - r), 0), max(int(x - r), 0)
+    patch = img[top:int(y + r) + 2, left:int(x + r) + 2]  # a view: drawing into it draws into img
+    ys, xs = np.ogrid[top:top + patch.shape[0], left:left + patch.shape[1]]
+    d2 = (xs - x) ** 2 + (ys - y) ** 2
+    patch[d2 <= r * r] = rim
+    patch[d2 <= (r - 1.5) ** 2] = fill
