@@ -61,10 +61,13 @@ def test_new_metric_keys_and_per_direction_blocks_reach_the_card(tmp_path):
     variant = next(iter(metrics))
     metrics[variant]["accuracy_judge_b"] = 0.5
     metrics[variant]["directions"] = {"a2b": {"accuracy_judge_a": 0.25, "n_test": 7}}
+    metrics[variant]["per_direction"] = {"sf1_to_tm1": {"mcd_identity_db": 8.5, "source": "SF1"}}
     (folder / "metrics.json").write_text(json.dumps(metrics))
     got = index_of(ModelCard.load(card.write_card("dtn", tmp_path)))
     assert got[(variant, "accuracy_judge_b")] == 0.5
     assert got[(variant, "directions a2b accuracy_judge_a")] == 0.25
+    assert got[(variant, "per_direction sf1_to_tm1 mcd_identity_db")] == 8.5
+    assert card.is_baseline("per_direction sf1_to_tm1 mcd_identity_db")
     assert not any("n_test" in k or "per_class" in k or "evaluated" in k for (_, k) in got)
 
 

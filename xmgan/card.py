@@ -67,7 +67,7 @@ JUDGES = {
 }
 # metrics.json keys that are bookkeeping or detail (tables, histograms, counts), not headline numbers
 BOOKKEEPING = {"evaluated", "goals", "goals_met", "pair"}
-BASELINE_WORDS = ("baseline", "untranslated", "floor", "untrained")
+BASELINE_WORDS = ("baseline", "untranslated", "floor", "untrained", "identity", "no_conversion")
 
 
 
@@ -124,8 +124,12 @@ def metrics_table(metrics: dict) -> str:
     return "\n".join(rows)
 
 
-def _detail(key: str) -> bool:
-    return key in BOOKKEEPING or key.startswith("n_") or "per_" in key or "histogram" in key
+def _detail(key: str, value) -> bool:
+    """Bookkeeping, a count, a histogram, or a per-class / per-speaker table of plain numbers (a block of
+    blocks, e.g. per direction, is not a detail)."""
+    blocks = isinstance(value, dict) and value and all(isinstance(x, dict) for x in value.values())
+    return (key in BOOKKEEPING or key.startswith("n_") or "histogram" in key
+            or ("per_" in key and not blocks))
 
 
 def headline(m: dict) -> dict[str, float]:
@@ -134,7 +138,7 @@ def headline(m: dict) -> dict[str, float]:
     histograms, goals and stamps left out."""
     out: dict[str, float] = {}
     for k, v in m.items():
-        if _detail(k) or isinstance(v, bool):
+        if _detail(k, v) or isinstance(v, bool):
             continue
         if isinstance(v, (int, float)):
             out[k] = v
@@ -280,7 +284,7 @@ def update_readme(readme: Path) -> None:
         raise SystemExit(f"{readme} lacks the markers {START} ... {END}")
     head, rest = text.split(START, 1)
     _, tail = rest.split(END, 1)
-    readme.write_text(f"{head}{START}\n{results_section()}\n{END}{tail}")
+    hub.atomic_write(readme, f"{head}{START}\n{results_section()}\n{END}{tail}")
 
 
 def main(argv: list[str] | None = None) -> None:
