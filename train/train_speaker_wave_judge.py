@@ -121,19 +121,9 @@ def main() -> None:
                "evaluated": {"date": date.today().isoformat(), "hardware": hardware(),
                              "command": "python train/train_speaker_wave_judge.py (utterance-level, whole eval split)"}}
     hub.write_metrics(sw.JUDGE_ID, "vcc2016", metrics, args.checkpoints)
-    folder = (args.checkpoints or hub.checkpoints_root()) / sw.JUDGE_ID
-    (folder / "README.md").write_text(
-        "# Waveform speaker judge (VCC2016: SF1, SF2, TM1, TM2)\n\n"
-        "Reads the 16 kHz waveform through its own front end (60 Hz high-pass, silence trimmed, 80-band log-mel, "
-        "25 ms / 10 ms, one global standardisation) with a small TDNN and mean/std pooling "
-        "(xmgan/models/_speaker_wave.py). It never sees a converter's features. Trained on the training split "
-        "(utterances 100001-100162) only, on the recordings and on WORLD-vocoded copies of them.\n\n"
-        f"Utterance accuracy on the 54 evaluation sentences per speaker: **{acc:.2%}** "
-        f"({', '.join(f'{s} {a:.1%}' for s, a in zip(speakers, per))}); on WORLD-vocoded evaluation sentences "
-        f"{acc_voc:.2%}; training split {acc_train:.2%}. Trained with `{command}` in "
-        f"{cfg['training']['minutes']} min on {hardware()} ({date.today().isoformat()}).\n\n"
-        "Files: `config.json`, `model.safetensors` (tensors `vcc2016/<param>`), `model.safetensors.sha256`, "
-        "`metrics.json`.\n")
+    from xmgan.card import write_card
+
+    folder = write_card(sw.JUDGE_ID, args.checkpoints).parent   # the model card, through the one card path
     log.info("wrote %s", folder)
 
 
