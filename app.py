@@ -32,12 +32,11 @@ classifier says what it sees and how sure it is. Models load on first use (a sec
 
 def make_input(name: str, spec: xmgan.registry.ModelSpec) -> gr.components.Component:
     """The widget for one named input of a spec's actions."""
-    start = spec.defaults.get(name)
+    start = spec.default(name)  # the one place input defaults live (xmgan.registry.INPUT_DEFAULTS, spec.defaults)
     if name == "variant":
-        return gr.Radio(list(spec.variants), value=start or spec.variants[0], label=spec.variant_label)
+        return gr.Radio(list(spec.variants), value=start, label=spec.variant_label)
     if name in spec.choices:
-        values = list(spec.choices[name])
-        return gr.Radio(values, value=start or values[0], label=name.replace("_", " ").capitalize())
+        return gr.Radio(list(spec.choices[name]), value=start, label=name.replace("_", " ").capitalize())
     if name == "audio":
         return gr.Audio(sources=["microphone", "upload"], type="numpy", label="Record or upload a sound")
     if name == "image":
@@ -47,15 +46,15 @@ def make_input(name: str, spec: xmgan.registry.ModelSpec) -> gr.components.Compo
     if name == "label":
         names = class_names(spec.variants[0])
         # Custom values allowed: the pipeline checks the class against the chosen dataset and explains.
-        return gr.Dropdown(names, value=names[0], label="Class", allow_custom_value=True)
+        return gr.Dropdown(names, value=names[start], label="Class", allow_custom_value=True)
     if name == "seed":
-        return gr.Number(value=0, precision=0, minimum=0, label="Seed")
+        return gr.Number(value=start, precision=0, minimum=0, label="Seed")
     if name == "seed_b":
-        return gr.Number(value=1, precision=0, minimum=0, label="Second seed")
+        return gr.Number(value=start, precision=0, minimum=0, label="Second seed")
     if name == "count":
-        return gr.Slider(1, 64, value=16, step=1, label="How many")
+        return gr.Slider(1, 64, value=start, step=1, label="How many")
     if name == "steps":
-        return gr.Slider(2, 32, value=10, step=1, label="Interpolation steps")
+        return gr.Slider(2, 32, value=start, step=1, label="Interpolation steps")
     raise ValueError(f"app.py has no widget for input {name!r}")
 
 
@@ -127,7 +126,8 @@ def build_tab(spec: xmgan.registry.ModelSpec) -> None:
                     if name not in media:
                         widgets[name] = make_input(name, spec)
         if "variant" in widgets and "label" in widgets:  # class names follow the dataset
-            widgets["variant"].change(lambda v: gr.Dropdown(choices=class_names(v), value=class_names(v)[0]),
+            first = spec.default("label")
+            widgets["variant"].change(lambda v: gr.Dropdown(choices=class_names(v), value=class_names(v)[first]),
                                       widgets["variant"], widgets["label"], api_name=False)
         for action in spec.actions:
             button = gr.Button(action.label, variant="primary")

@@ -40,9 +40,7 @@ def outputs(action, result) -> list[np.ndarray]:
 
 
 def default_kwargs(model_id: str, action) -> dict:
-    from xmgan.bench import default_inputs
-
-    return default_inputs(model_id, action)
+    return xmgan.registry.default_inputs(model_id, action)
 
 
 def test_registry_lists_models_and_rejects_unknown():
@@ -133,3 +131,23 @@ def test_models_tuple_is_the_list_and_the_tab_order():
     assert set(xmgan.registry.MODELS) == files
     assert xmgan.list_models() == list(xmgan.registry.MODELS)
     assert [xmgan.get_spec(m).id for m in xmgan.list_models()] == list(xmgan.registry.MODELS)
+
+
+def test_input_defaults_live_in_the_spec():
+    """The app's widgets start where the spec says, and the bench and these tests send the same values."""
+    import app
+    from xmgan.data import class_names
+
+    for model_id in MODELS:
+        spec = xmgan.get_spec(model_id)
+        for action in spec.actions:
+            sent = xmgan.registry.default_inputs(model_id, action)
+            for name in action.inputs:
+                if name in ("image", "audio"):
+                    continue
+                want = spec.default(name)
+                assert want is not None, f"{model_id}: no default for input {name!r}"
+                shown = app.make_input(name, spec).value
+                assert shown == (class_names(spec.variants[0])[want] if name == "label" else want), (model_id, name)
+                if name != "variant":
+                    assert sent[name] == want, (model_id, name)

@@ -21,6 +21,7 @@ import torch
 import xmgan
 
 from .env import hardware
+from .registry import default_inputs
 
 ROOT = Path(__file__).resolve().parents[1]
 # (script, extra args) per training script; steps/s is measured by the script itself (speed.json).
@@ -38,27 +39,6 @@ TRAIN_SCRIPTS = [
     ("train_stargan_vc.py", []),   # the first run builds the WORLD feature cache (~3 min)
     ("train_cyclegan_vc.py", []),
 ]
-# Default keyword arguments per input name, as the tab's widgets start.
-DEFAULTS = {"seed": 0, "seed_b": 1, "count": 16, "steps": 10, "label": 7}
-
-
-def default_inputs(model_id: str, action, variant: str | None = None) -> dict:
-    """The inputs a first click on the tab would send: widget defaults, and for an image input the first
-    example (of the variant's source domain where its config names one)."""
-    spec = xmgan.get_spec(model_id)
-    kwargs = {k: DEFAULTS[k] for k in action.inputs if k in DEFAULTS}
-    kwargs.update({k: spec.defaults.get(k, v[0]) for k, v in spec.choices.items() if k in action.inputs})
-    if "audio" in action.inputs:
-        kwargs["audio"] = str(ROOT / spec.audio_examples[0])
-    if "image" in action.inputs:
-        examples = spec.examples
-        cls = xmgan.registry.get_pipeline_class(model_id)
-        source = getattr(cls.config_for(variant), "source", "") if variant else ""
-        mine = [e for e in examples if source and f"/{source}/" in e]
-        kwargs["image"] = str(ROOT / (mine or examples)[0])
-    return kwargs
-
-
 def _short(kwargs: dict) -> str:
     return ", ".join(f"{k}={Path(v).parent.name + '/' + Path(v).name if k in ('image', 'audio') else v}"
                      for k, v in kwargs.items())

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import importlib
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Callable
 
 from .errors import XmganError
@@ -15,6 +16,10 @@ from .errors import XmganError
 MODELS = ("gan", "cgan", "dtn", "latent_gan", "cyclegan", "stargan", "cyclegan_vc", "stargan_vc", "cmcgan")
 
 TASK_KINDS = ("sample", "image->image", "audio->audio", "audio<->image")
+# The start value of each input: the one place the app's widgets, the bench and the tests read it from
+# (through ModelSpec.default); a spec's own `defaults` overrides one for its model.
+INPUT_DEFAULTS = {"seed": 0, "seed_b": 1, "count": 16, "steps": 10, "label": 7}
+ROOT = Path(__file__).resolve().parents[1]  # examples/ lives in the repository beside the package
 
 
 @dataclass(frozen=True)
@@ -54,6 +59,17 @@ class ModelSpec:
     # what picture or sound the model expects, per value of the variant (or of a picker input): shown
     # under the input and updated when that picker changes, e.g. {"usps2mnist": "a handwritten digit"}
     hints: dict[str, str] = field(default_factory=dict)
+
+    def default(self, name: str) -> Any:
+        """The start value of input `name`: the spec's own, else the package's (INPUT_DEFAULTS), else the
+        first variant or choice; None for a drawing or a recording (the user gives those)."""
+        if name in self.defaults:
+            return self.defaults[name]
+        if name == "variant":
+            return self.variants[0]
+        if name in self.choices:
+            return self.choices[name][0]
+        return INPUT_DEFAULTS.get(name)
 
     @property
     def inputs(self) -> tuple[str, ...]:
@@ -113,3 +129,18 @@ def get_spec(model_id: str) -> ModelSpec:
 def get_pipeline_class(model_id: str):
     get_spec(model_id)
     return _PIPELINES[model_id]
+
+
+def default_inputs(model_id: str, action: Action, variant: str | None = None) -> dict:
+    """The inputs a first click on the tab would send (the bench and the tests use them): each input's
+    default, and for an image or audio input the first example (of the variant's source domain where its
+    config names one), as a path. The variant itself is left to the caller."""
+    spec = get_spec(model_id)
+    kwargs = {k: spec.default(k) for k in action.inputs if k not in ("variant", "image", "audio")}
+    if "audio" in action.inputs:
+        kwargs["audio"] = str(ROOT / spec.audio_examples[0])
+    if "image" in action.inputs:
+        source = getattr(_PIPELINES[model_id].config_for(variant), "source", "") if variant else ""
+        mine = [e for e in spec.examples if source and f"/{source}/" in e]
+        kwargs["image"] = str(ROOT / (mine or spec.examples)[0])
+    return kwargs
