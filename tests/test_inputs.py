@@ -1,4 +1,5 @@
 """Bad input from a user gets an XmganError with a sentence, never a crash."""
+import numpy as np
 import pytest
 
 import xmgan
@@ -53,3 +54,42 @@ def test_translation_models_reject_bad_pickers():
         xmgan.load("stargan").translate_all(image=example, source="svhn")
     with pytest.raises(xmgan.XmganError, match="canvas is empty"):
         xmgan.load("stargan").translate_all(image={"composite": None, "background": None}, source="mnist")
+
+
+def test_image_size_is_checked_from_the_header(tmp_path):
+    """A picture too large is refused before its pixels are decoded: a file whose header says 7000x7000
+    but holds no pixel data at all still gets the 'too large' sentence, not 'damaged'."""
+    import io
+
+    from PIL import Image
+
+    buf = io.BytesIO()
+    Image.new("L", (7000, 7000)).save(buf, format="PNG")
+    (tmp_path / "huge.png").write_bytes(buf.getvalue()[:200])  # signature + IHDR, no image data
+    with pytest.raises(xmgan.XmganError, match="7000x7000 pixels; please use one under 6000x6000"):
+        xmgan.images.open_image(tmp_path / "huge.png")
+    (tmp_path / "notes.png").write_text("not a picture")
+    with pytest.raises(xmgan.XmganError, match="not an image this app can read"):
+        xmgan.images.for_canvas(tmp_path / "notes.png")
+
+
+def test_upload_for_the_canvas_is_shrunk():
+    from conftest import ROOT
+
+    picture = xmgan.images.for_canvas(ROOT / "examples" / "mnist_m" / "3.png", side=64)
+    assert picture.dtype == np.uint8 and picture.shape[2] == 4 and max(picture.shape[:2]) <= 64
+
+
+def test_readable_metrics_names_units_and_goals():
+    from xmgan.readable import human_name, readable_metrics
+
+    metrics = {"usps2mnist": {"accuracy": 0.9671, "goals": {"accuracy": 0.97, "fd_ratio_max": 30.0},
+                              "goals_met": {"accuracy": False}, "fd_ratio": 12.5, "n_test": 2007,
+                              "accuracy_judge_b": 0.9681, "brand_new_key_db": 1.25},
+               "mnist_m2mnist": {"accuracy": 0.9513, "goals": {"accuracy": 0.95}}}
+    text = readable_metrics(metrics)
+    assert "USPS → MNIST" in text and "MNIST-M → MNIST" in text
+    assert "missed by 0.29 points (≥ 97%)" in text and "met (≥ 95%)" in text and "met (≤ 30)" in text
+    assert "Judge accuracy, judge set B | 96.81%" in text
+    assert "1.25 dB" in text and "brand_new_key" not in text and "n_test" not in text and "2007" not in text
+    assert human_name("fd_ratio_untranslated").endswith("(baseline)")

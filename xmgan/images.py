@@ -18,38 +18,79 @@ MAX_PIXELS = 40_000_000  # about 6,000 x 6,000: beyond this we refuse rather tha
 MAX_FILE_BYTES = 25 * 2**20
 
 
+def open_image(path: str | Path) -> Image.Image:
+    """An image file, checked before its pixels are decoded: it exists, is under 25 MB, is a picture PIL
+    can read, and its header says at most MAX_PIXELS; then decoded."""
+    path = Path(path)
+    if not path.is_file():
+        raise BadInput(f"Image file {path.name!r} was not found.")
+    if path.stat().st_size > MAX_FILE_BYTES:
+        raise BadInput(f"The image file is {path.stat().st_size / 2**20:.0f} MB; please upload one under 25 MB.")
+    try:
+        img = Image.open(path)  # reads the header only
+    except Image.DecompressionBombError:  # PIL's own refusal (over ~179 megapixels), from the header too
+        raise BadInput("The image is far too large; please use one under 6000x6000 pixels.") from None
+    except (UnidentifiedImageError, OSError, ValueError):
+        raise BadInput(f"{path.name!r} is not an image this app can read; upload a PNG or JPEG.") from None
+    check_size(img.width, img.height)
+    try:
+        img.load()
+    except (OSError, ValueError, SyntaxError):
+        raise BadInput(f"{path.name!r} is damaged or cut short and cannot be read; upload a PNG or JPEG.") from None
+    return img
+
+
+def check_size(width: int, height: int) -> None:
+    if width * height > MAX_PIXELS:
+        raise BadInput(f"The image is {width}x{height} pixels; please use one under 6000x6000.")
+
+
+def for_canvas(path: str | Path, side: int = 560) -> np.ndarray:
+    """An uploaded picture for the drawing canvas: checked as open_image does, shrunk to fit `side` px,
+    RGBA uint8. Big photos are decoded at a reduced scale where the format allows (JPEG draft)."""
+    path = Path(path)
+    try:
+        with Image.open(path) as head:
+            check_size(head.width, head.height)
+            if head.format == "JPEG":
+                head.draft("RGB", (side, side))  # decode at 1/2, 1/4 or 1/8 scale: a 24 MP photo in ~0.1 s
+                img = head.convert("RGBA")
+            else:
+                img = None
+    except (UnidentifiedImageError, OSError, ValueError):
+        img = None  # open_image below says what is wrong with it
+    if img is None:
+        img = open_image(path)
+        if max(img.size) >= 4 * side and img.mode in ("RGB", "RGBA", "L", "LA"):
+            img = img.reduce(max(img.size) // (2 * side))  # box-average first: cheap on big pictures
+        img = img.convert("RGBA")
+    img.thumbnail((side, side), Image.BILINEAR, reducing_gap=2.0)
+    return np.asarray(img)
+
+
 def to_pil(img) -> Image.Image:
     """Sketchpad/ImageEditor dict, file path, numpy array or PIL image -> PIL image (RGBA kept)."""
     if img is None:
         raise BadInput("No image: draw a digit, upload a picture or click an example first.")
-    if isinstance(img, dict):  # Gradio ImageEditor/Sketchpad value: the flattened drawing is "composite"
+    if isinstance(img, dict) and "path" not in img:  # ImageEditor/Sketchpad value: the drawing is "composite"
         img = img.get("composite") if img.get("composite") is not None else img.get("background")
         if img is None:
             raise BadInput("The canvas is empty: draw a digit or upload a picture first.")
+    if isinstance(img, dict) and "path" in img:  # a Gradio FileData (how the API sends a file)
+        img = img["path"]
     if isinstance(img, (str, Path)):
-        path = Path(img)
-        if not path.is_file():
-            raise BadInput(f"Image file {path.name!r} was not found.")
-        if path.stat().st_size > MAX_FILE_BYTES:
-            raise BadInput(f"The image file is {path.stat().st_size / 2**20:.0f} MB; please upload one under 25 MB.")
-        try:
-            img = Image.open(path)
-            img.load()
-        except (UnidentifiedImageError, OSError):
-            raise BadInput(f"{path.name!r} is not an image this app can read; upload a PNG or JPEG.") from None
+        img = open_image(img)
     if isinstance(img, np.ndarray):
         if img.ndim not in (2, 3) or img.size == 0 or (img.ndim == 3 and img.shape[2] not in (1, 3, 4)):
             raise BadInput(f"An image array must be (H, W), (H, W, 3) or (H, W, 4), not {img.shape}.")
-        if img.shape[0] * img.shape[1] > MAX_PIXELS:
-            raise BadInput(f"The image is {img.shape[1]}x{img.shape[0]} pixels; please use one under 6000x6000.")
+        check_size(img.shape[1], img.shape[0])
         arr = img
         if arr.dtype != np.uint8:
             arr = np.clip(arr * 255 if arr.max() <= 1.0 else arr, 0, 255).astype(np.uint8)
         img = Image.fromarray(arr[..., 0] if arr.ndim == 3 and arr.shape[2] == 1 else arr)
     if not isinstance(img, Image.Image):
         raise BadInput(f"Expected an image, got {type(img).__name__}.")
-    if img.width * img.height > MAX_PIXELS:
-        raise BadInput(f"The image is {img.width}x{img.height} pixels; please use one under 6000x6000.")
+    check_size(img.width, img.height)
     return img
 
 

@@ -1,0 +1,162 @@
+"""metrics.json for people: human names, units and a goal verdict per row (the app's metrics view).
+
+metrics.json and the model card keep the raw keys; this module only renders them. Keys are read
+generically: a key in NAMES gets its written name, any other key is humanised word by word, so a new
+key added by the evaluation shows up readably without touching this file.
+
+    print(readable_metrics(json.load(open("checkpoints/dtn/metrics.json"))))
+"""
+from __future__ import annotations
+
+import re
+
+# raw key -> (what it measures, in words a student can read)
+NAMES = {
+    "accuracy": "Judge accuracy",
+    "accuracy_judge_a": "Judge accuracy, judge set A",
+    "accuracy_judge_b": "Judge accuracy, judge set B",
+    "accuracy_untranslated": "Judge accuracy on the untranslated input",
+    "source_accuracy_untranslated": "Judge accuracy on the untranslated input",
+    "drawn_accuracy": "Judge accuracy on test digits drawn on the canvas",
+    "domain_accuracy": "Landed in the asked-for domain",
+    "domain_accuracy_judge_b": "Landed in the asked-for domain, judge set B",
+    "f_source_test_accuracy": "Classifier f on the source test set",
+    "cycle_l1": "Cycle error |x − F(G(x))|",
+    "fd": "Fréchet distance to real images",
+    "fd_floor_train_vs_test": "Fréchet distance, real train vs real test",
+    "fd_ratio": "Fréchet distance ÷ real-vs-real",
+    "fd_ratio_untranslated": "Fréchet distance ÷ real-vs-real, untranslated input",
+    "fd_ratio_judge_a": "Fréchet distance ÷ real-vs-real, judge set A",
+    "fd_ratio_judge_b": "Fréchet distance ÷ real-vs-real, judge set B",
+    "classes_covered": "Classes produced (of 10)",
+    "label_entropy_bits": "Spread over classes",
+    "judge_accuracy_real_eval": "Speaker judge on real evaluation speech",
+    "mean_judge_target_rate": "Heard as the target speaker (mean)",
+    "min_judge_target_rate": "Heard as the target speaker (worst direction)",
+    "judge_target_rate": "Heard as the target speaker",
+    "mean_mcd_db": "Mel-cepstral distortion to the real target (mean)",
+    "mean_mcd_baseline_db": "Mel-cepstral distortion without conversion (mean)",
+    "mcd_db": "Mel-cepstral distortion to the real target",
+    "mcd_baseline_db": "Mel-cepstral distortion without conversion",
+    "mcd_gain_db": "Distortion removed by converting",
+    "min_mcd_gain_db": "Distortion removed by converting (worst direction)",
+    "mean_lf0_corr": "Pitch contour correlation with the target (mean)",
+    "mean_lf0_rmse": "Pitch error, log F0 RMSE (mean)",
+    "lf0_corr": "Pitch contour correlation with the target",
+    "lf0_rmse": "Pitch error, log F0 RMSE",
+    "real_time_factor": "Compute time ÷ speech length",
+    "sound_to_image_accuracy": "Sound → image: digit judged as the spoken one",
+    "image_to_sound_accuracy": "Image → sound: spoken digit heard as the drawn one",
+    "image_to_sound_accuracy_before_griffin_lim": "Image → sound, read from the spectrogram before Griffin-Lim",
+    "retrieval_top1_precision": "Best-matching image has the spoken digit (top-1)",
+}
+# Bookkeeping and per-class detail: in metrics.json and the card, not in the readable view.
+HIDDEN = {"evaluated", "goals", "goals_met", "pair", "fd_reference"}
+UNITS = {"db": " dB", "bits": " bits"}
+WORDS = {"fd": "Fréchet distance", "mcd": "mel-cepstral distortion", "lf0": "log F0", "db": "(dB)",
+         "8z": "over 8 draws of z", "l1": "L1", "rmse": "RMSE", "corr": "correlation", "c": "C", "d": "D",
+         "f": "F", "untranslated": "(untranslated input)", "judge": "judge", "a": "A", "b": "B"}
+DOMAINS = {"mnist": "MNIST", "usps": "USPS", "mnist_m": "MNIST-M", "printed": "printed", "fashion": "Fashion-MNIST",
+           "svhn": "SVHN", "fsdd": "FSDD", "sf1": "SF1", "sf2": "SF2", "tm1": "TM1", "tm2": "TM2"}
+BASELINE_WORDS = ("baseline", "untranslated", "floor", "untrained")
+
+
+def is_share(key: str) -> bool:
+    """A fraction shown as a percentage (accuracies, rates, precisions)."""
+    return any(w in key for w in ("accuracy", "precision", "_rate", "same_reading")) or key.endswith("rate")
+
+
+def human_name(key: str) -> str:
+    """A raw metrics.json key in words: from NAMES, else word by word ('sound_to_image_fd' -> ...)."""
+    if key in NAMES:
+        name = NAMES[key]
+    else:
+        words = [WORDS.get(w, DOMAINS.get(w, w)) for w in key.split("_")]
+        name = " ".join(words).replace("to image", "to image:").replace("  ", " ")
+        name = name[:1].upper() + name[1:]
+    if any(w in key for w in BASELINE_WORDS) and "baseline" not in name:
+        name += " (baseline)"
+    return name
+
+
+def variant_name(variant: str) -> str:
+    """'usps2mnist' -> 'USPS → MNIST', 'mnist_0to5' -> 'MNIST 0-4 → 5-9', 'sf1_tm1' -> 'SF1 ↔ TM1'."""
+    a, sep, b = variant.partition("2")
+    if sep and a in DOMAINS and b in DOMAINS:
+        return f"{DOMAINS[a]} → {DOMAINS[b]}"
+    if variant == "mnist_0to5":
+        return "MNIST 0-4 → 5-9"
+    for a in DOMAINS:
+        if variant.startswith(a + "_") and variant[len(a) + 1:] in DOMAINS:
+            return f"{DOMAINS[a]} ↔ {DOMAINS[variant[len(a) + 1:]]}"
+    return DOMAINS.get(variant, variant)
+
+
+def value_text(value, key: str) -> str:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float) and is_share(key):
+        return f"{value:.2%}"
+    unit = next((u for k, u in UNITS.items() if key.endswith("_" + k)), "")
+    if isinstance(value, float):
+        return f"{value:,.1f}{unit}" if abs(value) >= 100 else f"{value:.3f}".rstrip("0").rstrip(".") + unit
+    return f"{value}{unit}"
+
+
+def goal_text(key: str, value, goals: dict) -> str:
+    """'met (≥ 95%)' / 'missed by 0.29 points (≥ 97%)' / '' when no goal names this key."""
+    if not isinstance(value, (int, float)) or isinstance(value, bool):
+        return ""
+    for goal_key, at_most in ((key, False), (key + "_max", True)):
+        if goal_key in goals:
+            goal = goals[goal_key]
+            share = is_share(key)
+            shown = f"{goal * 100:g}%" if share else value_text(goal, key)
+            bound = f"{'≤' if at_most else '≥'} {shown}"
+            gap = (value - goal) if at_most else (goal - value)
+            if gap <= 1e-12:
+                return f"met ({bound})"
+            missed = f"{gap * 100:.2f} points" if share else value_text(float(gap), key)
+            return f"missed by {missed} ({bound})"
+    return ""
+
+
+def rows(entry: dict) -> list[tuple[str, str, str]]:
+    """(measure, value, goal) for one metrics.json entry; per-direction dicts become one row each."""
+    goals = entry.get("goals") or {}
+    out = []
+    for key, value in entry.items():
+        if key in HIDDEN or key.startswith("n_") or "per_" in key or "histogram" in key or isinstance(value, list):
+            continue
+        if isinstance(value, dict):  # e.g. {"SF1→TM1": 0.70, "TM1→SF1": 0.98}
+            for sub, x in value.items():
+                if isinstance(x, (int, float)):
+                    out.append((f"{human_name(key)}, {sub}", value_text(x, key), ""))
+            continue
+        out.append((human_name(key), value_text(value, key), goal_text(key, value, goals)))
+    return out
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|")
+
+
+def readable_metrics(metrics: dict) -> str:
+    """Markdown: one table row per measure (and per task or direction), with units and the goal."""
+    if not metrics:
+        return "_No metrics yet: run `python -m xmgan.evaluate <id>`._"
+    many = len(metrics) > 1
+    lines = [("| task | " if many else "| ") + "measure | value | goal |", "|---" * (4 if many else 3) + "|"]
+    for variant, entry in metrics.items():
+        if not isinstance(entry, dict):
+            continue
+        for i, (name, value, goal) in enumerate(rows(entry)):
+            first = f"**{variant_name(variant)}** | " if i == 0 else " | "
+            lines.append("| " + (first if many else "") + f"{_cell(name)} | {value} | {goal} |")
+    stamps = sorted({f"`{m['evaluated'].get('command', 'python -m xmgan.evaluate')}` on {m['evaluated']['date']}"
+                     f" ({m['evaluated'].get('hardware', '')})" for m in metrics.values()
+                     if isinstance(m, dict) and isinstance(m.get("evaluated"), dict) and "date" in m["evaluated"]})
+    if stamps:
+        lines.append("\nMeasured on held-out data by " + "; ".join(stamps) + ". Raw names and every figure: "
+                     "`metrics.json` and the model card below.")
+    return "\n".join(lines)
