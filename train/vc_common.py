@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 import time
 from pathlib import Path
 
@@ -69,6 +70,11 @@ def export(folder: Path, state: dict[str, torch.Tensor], facts: dict) -> None:
         tmp = folder / f"{net}.pt.tmp"
         torch.save(tensors, tmp)
         tmp.replace(folder / f"{net}.pt")
+    from datetime import date
+
+    from xmgan.env import hardware
+
+    facts = {"command": " ".join(["python", *sys.argv]), "device": hardware(), "date": date.today().isoformat(), **facts}
     (folder / "training.json").write_text(json.dumps(facts, indent=2))
 
 
