@@ -80,9 +80,12 @@ def main() -> None:
     for step in bar:
         g = tr.generator(step)
         xb, yb = tr.batch(x, y, g)
-        if args.second:
+        if args.second and args.dataset != "domain":
             xb = warp(xb, g)
         elif args.dataset != "fashion":  # clothes are centred by construction; digits are not
+            # (the second domain judge too gets shifts only: resampling blurs MNIST strokes into USPS-like
+            # ones, the very cue between those domains; warped, it read only 57% of USPS and 81% of MNIST
+            # test images as theirs)
             xb = shift(xb, g)
         with tr.autocast():
             loss = F.cross_entropy(net(xb), yb, label_smoothing=0.05)
