@@ -97,3 +97,4 @@ def test_missing_repo_and_damaged_downloads_give_clear_errors(run):
     assert "xmgan/missing@main" in out["xmgan/missing"] and "RepositoryNotFoundError" in out["xmgan/missing"]
     assert out["xmgan/truncated"].startswith("WeightsNotFound") and "size" in out["xmgan/truncated"]
     assert out["xmgan/flipped"].startswith("XmganError") and "does not match its recorded sha256" in out["xmgan/flipped"]
+    assert "models--xmgan--flipped (the Hugging Face cache of that repo)" in out["xmgan/flipped"]

@@ -98,6 +98,9 @@ def load_checkpoint(folder: Path) -> tuple[dict, dict[str, torch.Tensor]]:
     """(config, tensors) after checking the recorded sha256."""
     weights = folder / "model.safetensors"
     if sha256(weights) not in recorded_digests(folder):
+        if folder.parent.name == "snapshots":  # a Hub download: the cache would hand back the same bytes
+            raise XmganError(f"{weights} does not match its recorded sha256: the download is damaged; delete "
+                             f"{folder.parents[1]} (the Hugging Face cache of that repo) and load again.")
         raise XmganError(f"{weights} does not match its recorded sha256; the file is damaged, download or train it again.")
     return read_json(folder / "config.json"), load_file(weights)
 
