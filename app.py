@@ -6,22 +6,74 @@ This file only assembles the UI: widgets come from each spec's action inputs, bu
 """
 from __future__ import annotations
 
+import inspect
 import os
 from pathlib import Path
 
 import gradio as gr
 
 import xmgan
-from xmgan.card import metrics_table, read_card
+from xmgan.card import read_card
 from xmgan.data import class_names
 from xmgan.hub import checkpoints_root, is_local, read_json
+from xmgan.images import for_canvas, open_image
+from xmgan.readable import readable_metrics
 
 ROOT = Path(__file__).resolve().parent
 LOADED: set[str] = set()  # models this process has loaded
 CSS = """
 .pixelated img { image-rendering: pixelated; }
 footer { display: none !important; }
+/* Galleries: tiles of a fixed size that wrap, each caption in full under its image (never cut). */
+.xm-gallery { --xm-tile: 150px; }
+.xm-gallery.xm-few { --xm-tile: 180px; }
+.xm-gallery .grid-wrap { height: auto !important; max-height: none !important; min-height: 0 !important;
+  overflow: visible !important; padding-top: 38px !important; }  /* the label sits above the tiles */
+.xm-gallery .grid-container { grid-template-columns: repeat(auto-fill, minmax(var(--xm-tile), 1fr)) !important;
+  grid-template-rows: none !important; grid-auto-rows: auto !important; }
+.xm-gallery .thumbnail-item { aspect-ratio: auto !important; height: auto !important; display: flex !important;
+  flex-direction: column; overflow: visible !important; }
+.xm-gallery .thumbnail-item img { aspect-ratio: 1 / 1; width: 100% !important; height: auto !important;
+  object-fit: contain !important; }
+.xm-gallery .caption-label { position: static !important; max-width: none !important; white-space: pre-line !important;
+  opacity: 1 !important; overflow: visible !important; font-size: 15px !important; line-height: 1.35;
+  text-align: center; border: none !important; background: none !important; padding: 4px 2px !important; }
+/* Single images (a strip, a grid, a plot): as wide as the box allows, never cropped, never scaled past it. */
+.xm-image .image-container { height: auto !important; padding-top: 34px; }  /* the label sits above, not on it */
+.xm-image .image-container > button, .xm-image .image-frame { width: 100% !important; height: auto !important; }
+.xm-image .image-frame img { width: 100% !important; height: auto !important; max-height: 62vh;
+  object-fit: contain !important; }
+.xm-hint { font-size: 15px; }
 """
+
+# Sketchpads open with the brush selected: a first stroke draws (Gradio starts on the image tool,
+# where a drag selects the placeholder text). Tabs render lazily, so watch for new canvases.
+ARM_BRUSH = """() => {
+  const arm = () => document.querySelectorAll('.xm-canvas').forEach((pad) => {
+    const brush = pad.querySelector('button[aria-label="Brush"]');
+    if (!brush || pad.dataset.armed) return;
+    pad.dataset.armed = '1';
+    brush.click();
+  });
+  new MutationObserver(arm).observe(document.body, {childList: true, subtree: true});
+  arm();
+}"""
+
+
+class Canvas(gr.Sketchpad):
+    """A Sketchpad that checks every file it is sent (the API's uploads) before Gradio decodes it: a file
+    that is no picture, or one too large by its header, gets the package's sentence, not a stack trace."""
+
+    def get_block_name(self) -> str:
+        return "imageeditor"
+
+    def convert_and_format_image(self, file, flatten_on_white: bool = False):
+        if file is not None and getattr(file, "path", None):
+            try:
+                open_image(file.path)
+            except xmgan.XmganError as e:
+                raise gr.Error(str(e), print_exception=False) from None
+        return super().convert_and_format_image(file, flatten_on_white)
 
 INTRO = """# xmgan — cross-domain and cross-modal GANs, trained and live
 Every tab runs a model trained in this repository on real data; the numbers under each come from
@@ -37,12 +89,14 @@ def make_input(name: str, spec: xmgan.registry.ModelSpec) -> gr.components.Compo
         return gr.Radio(list(spec.variants), value=start, label=spec.variant_label)
     if name in spec.choices:
         return gr.Radio(list(spec.choices[name]), value=start, label=name.replace("_", " ").capitalize())
-    if name == "audio":
-        return gr.Audio(sources=["microphone", "upload"], type="numpy", label="Record or upload a sound")
-    if name == "image":
-        return gr.Sketchpad(label="Draw a digit, or upload / paste a picture", sources=("upload", "clipboard"),
-                            type="numpy", image_mode="RGBA", canvas_size=(280, 280), format="png", layers=False,
-                            brush=gr.Brush(default_size=22, colors=["#000000"], color_mode="fixed"))
+    if name == "audio":  # a file path: the package reads it and says what is wrong with a bad one
+        return gr.Audio(sources=["upload", "microphone"], type="filepath", format=None,
+                        label="Upload a sound file, or record one with the microphone")
+    if name == "image":  # uploads go through the button under it (checked on the server); paste works too
+        return Canvas(label="Draw a digit here (or upload / paste a picture)", sources=("clipboard",),
+                      type="numpy", image_mode="RGBA", canvas_size=(280, 280), format="png", layers=False,
+                      brush=gr.Brush(default_size=22, colors=["#000000"], color_mode="fixed"),
+                      elem_classes="xm-canvas")
     if name == "label":
         names = class_names(spec.variants[0])
         # Custom values allowed: the pipeline checks the class against the chosen dataset and explains.
@@ -58,15 +112,17 @@ def make_input(name: str, spec: xmgan.registry.ModelSpec) -> gr.components.Compo
     raise ValueError(f"app.py has no widget for input {name!r}")
 
 
-def make_output(kind: str, label: str, pixelated: bool = True) -> gr.components.Component:
-    """The widget for one output kind; `pixelated` shows small images with crisp pixels (not plots)."""
-    crisp = "pixelated" if pixelated else None
+def make_output(kind: str, label: str, pixelated: bool = True, few: bool = False) -> gr.components.Component:
+    """The widget for one output kind; `pixelated` shows small images with crisp pixels (not plots);
+    `few`: a gallery of a few images with long captions (a translation row), shown larger."""
+    crisp = ["pixelated"] if pixelated else []
     if kind == "gallery":
-        return gr.Gallery(label=label, columns=8, height="auto", object_fit="contain", elem_classes=crisp)
+        return gr.Gallery(label=label, columns=8, object_fit="contain", allow_preview=True,
+                          elem_classes=crisp + ["xm-gallery"] + (["xm-few"] if few else []))
     if kind == "image":
-        return gr.Image(label=label, type="numpy", format="png", elem_classes=crisp, show_label=True)
+        return gr.Image(label=label, type="numpy", format="png", elem_classes=crisp + ["xm-image"], show_label=True)
     if kind == "text":
-        return gr.Markdown()
+        return gr.Markdown(elem_classes="xm-text")
     if kind == "audio":
         return gr.Audio(label=label, type="numpy", format="wav", interactive=False)
     raise ValueError(f"app.py has no output for kind {kind!r}")
@@ -87,7 +143,25 @@ def call(model_id: str, action: xmgan.registry.Action):
         return result
 
     run.__name__ = f"{model_id}_{action.method}"
+    # The API names each parameter after its input ("image", "source", "seed"), not param_0, param_1, ...
+    run.__signature__ = inspect.Signature(
+        [inspect.Parameter(name, inspect.Parameter.POSITIONAL_OR_KEYWORD) for name in action.inputs])
     return run
+
+
+def canvas_value(path: str | None) -> dict:
+    """An uploaded file for the canvas: checked from its header, shrunk; bad files -> a sentence."""
+    if path is None:
+        raise gr.Error("No file arrived: choose a PNG or JPEG picture.", print_exception=False)
+    try:
+        picture = for_canvas(path)
+    except xmgan.XmganError as e:
+        raise gr.Error(str(e), print_exception=False) from None
+    return {"background": picture, "layers": [], "composite": picture}
+
+
+def hint_for(spec: xmgan.registry.ModelSpec, value) -> str:
+    return f"**What to give it:** {spec.hints[value]}" if value in spec.hints else ""
 
 
 def model_facts(model_id: str) -> tuple[str, str]:
@@ -95,7 +169,7 @@ def model_facts(model_id: str) -> tuple[str, str]:
     folder = checkpoints_root() / model_id
     card = read_card(folder)  # huggingface_hub.ModelCard: metadata parsed, .text is the body
     text = card.text if card else "_No local checkpoint: weights will be fetched from the Hugging Face Hub on first use._"
-    return metrics_table(read_json(folder / "metrics.json")), text
+    return readable_metrics(read_json(folder / "metrics.json")), text
 
 
 def concurrency(spec: xmgan.registry.ModelSpec) -> int:
@@ -116,6 +190,10 @@ def build_tab(spec: xmgan.registry.ModelSpec) -> None:
                 with gr.Column(scale=3):
                     for name in media:
                         widgets[name] = make_input(name, spec)
+                        if name == "image":
+                            upload = gr.UploadButton("Upload a picture (PNG or JPEG)", file_types=["image"],
+                                                     type="filepath", size="sm", elem_id=f"upload-{spec.id}")
+                            upload.upload(canvas_value, upload, widgets[name], api_name=False)
                         examples = spec.examples if name == "image" else spec.audio_examples
                         if examples:
                             gr.Examples([[str(ROOT / path)] for path in examples], [widgets[name]],
@@ -129,16 +207,29 @@ def build_tab(spec: xmgan.registry.ModelSpec) -> None:
             first = spec.default("label")
             widgets["variant"].change(lambda v: gr.Dropdown(choices=class_names(v), value=class_names(v)[first]),
                                       widgets["variant"], widgets["label"], api_name=False)
+        # the picker whose values the hints name (a task, a source domain): its hint follows it
+        picker = next((n for n in spec.inputs if n in widgets and n not in media and
+                       any(v in spec.hints for v in (spec.variants if n == "variant" else spec.choices.get(n, ())))),
+                      None)
+        if picker:
+            hint = gr.Markdown(hint_for(spec, widgets[picker].value), elem_classes="xm-hint",
+                               elem_id=f"hint-{spec.id}")
+            widgets[picker].change(lambda v: hint_for(spec, v), widgets[picker], hint, api_name=False)
         for action in spec.actions:
             button = gr.Button(action.label, variant="primary")
+            labels = action.output_labels or (action.label,) * len(action.outputs)
+            few = "image" in action.inputs  # a row of one input's translations: few images, long captions
             # image outputs of the speech models are spectrogram plots: smooth, not pixelated
-            outputs = [make_output(kind, action.label, pixelated=not (kind == "image" and "audio" in spec.task))
-                       for kind in action.outputs]
-            button.click(call(spec.id, action), [widgets[i] for i in action.inputs], outputs,
-                         api_name=f"{spec.id}_{action.method}",
-                         concurrency_id=spec.id, concurrency_limit=concurrency(spec))
+            outputs = [make_output(kind, label, pixelated=not (kind == "image" and "audio" in spec.task), few=few)
+                       for kind, label in zip(action.outputs, labels)]
+            # outputs empty first, so an error never leaves the previous answer under its message
+            button.click(None, None, outputs, js=f"() => [{', '.join(['null'] * len(outputs))}]", queue=False,
+                         api_name=False).then(call(spec.id, action), [widgets[i] for i in action.inputs], outputs,
+                                              api_name=f"{spec.id}_{action.method}",
+                                              concurrency_id=spec.id, concurrency_limit=concurrency(spec))
         metrics, card = model_facts(spec.id)
-        gr.Markdown("#### Metrics\n" + metrics)
+        with gr.Accordion("Metrics on held-out data", open=True):
+            gr.Markdown(metrics, elem_classes="xm-metrics")
         with gr.Accordion("Model card", open=False):
             gr.Markdown(card)
 
@@ -149,6 +240,7 @@ def build_demo() -> gr.Blocks:
         with gr.Tabs():
             for model_id in xmgan.list_models():
                 build_tab(xmgan.get_spec(model_id))
+        demo.load(None, js=ARM_BRUSH)
     return demo
 
 

@@ -51,3 +51,47 @@ def test_bad_input_comes_back_as_a_message(client):
 
     with pytest.raises(AppError, match="Class must be one of"):
         client.predict("mnist", "Sneaker", 0, 4, api_name="/cgan_generate")
+
+
+def test_api_parameters_are_named_after_the_inputs(client):
+    import xmgan
+
+    endpoints = client.view_api(print_info=False, return_format="dict")["named_endpoints"]
+    for model_id in xmgan.list_models():
+        for action in xmgan.get_spec(model_id).actions:
+            names = [p["parameter_name"] for p in endpoints[f"/{model_id}_{action.method}"]["parameters"]]
+            assert names == list(action.inputs), (model_id, action.method, names)
+
+
+def canvas(path):
+    from gradio_client import handle_file
+
+    return {"background": handle_file(str(path)), "layers": [], "composite": handle_file(str(path))}
+
+
+@pytest.mark.parametrize("name,message", [("notes.png", "not an image this app can read"),
+                                          ("huge.png", "under 6000x6000")])
+def test_bad_pictures_get_the_same_sentence_through_the_api(client, tmp_path, name, message):
+    import time
+
+    from gradio_client.exceptions import AppError
+
+    path = tmp_path / name
+    if name == "notes.png":
+        path.write_text("a text file named like a picture")
+    else:
+        Image.new("L", (7000, 7000), 255).save(path)
+    started = time.time()
+    with pytest.raises(AppError, match=message):
+        client.predict(image=canvas(path), variant="usps2mnist", api_name="/dtn_translate")
+    assert time.time() - started < 5  # checked from the header: no decoding of 49 million pixels
+
+
+def test_bad_sound_gets_a_sentence_through_the_api(client, tmp_path):
+    from gradio_client import handle_file
+    from gradio_client.exceptions import AppError
+
+    (tmp_path / "notes.wav").write_text("not a sound")
+    with pytest.raises(AppError, match="not an audio file this app can read"):
+        client.predict(audio=handle_file(str(tmp_path / "notes.wav")), direction="SF1 → TM1",
+                       api_name="/cyclegan_vc_convert")

@@ -93,3 +93,16 @@ def test_readable_metrics_names_units_and_goals():
     assert "Judge accuracy, judge set B | 96.81%" in text
     assert "1.25 dB" in text and "brand_new_key" not in text and "n_test" not in text and "2007" not in text
     assert human_name("fd_ratio_untranslated").endswith("(baseline)")
+
+
+def test_readable_metrics_many_directions_and_per_direction_dicts():
+    from xmgan.readable import readable_metrics
+
+    domains = ("mnist", "usps", "printed")
+    many = {f"{a}2{b}": {"accuracy": 0.5, "goals": {"accuracy": 0.9}} for a in domains for b in domains if a != b}
+    many["usps2mnist"]["accuracy"] = 0.95
+    text = readable_metrics(many)  # six directions: one wide table, a row each
+    assert text.count("\n| **") == 6 and "USPS → MNIST** | 95.00% ✓" in text and "✗ missed by 40.00 points" in text
+    vc = {"vcc2016": {"mcd_db": {"SF1→TM1": 9.0, "TM1→SF1": 8.5}, "mean_mcd_db": 8.75}}
+    text = readable_metrics(vc)
+    assert "| SF1→TM1 | 9 dB |" in text and "| TM1→SF1 | 8.5 dB |" in text and "(mean) | 8.75 dB" in text

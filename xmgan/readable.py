@@ -121,20 +121,49 @@ def goal_text(key: str, value, goals: dict) -> str:
     return ""
 
 
+def shown(key: str, value) -> bool:
+    """A measure for the readable view: not bookkeeping, counts or per-class tables."""
+    return not (key in HIDDEN or key.startswith("n_") or "per_" in key or "histogram" in key
+                or isinstance(value, (list, str)) or value is None)
+
+
 def rows(entry: dict) -> list[tuple[str, str, str]]:
-    """(measure, value, goal) for one metrics.json entry; per-direction dicts become one row each."""
+    """(measure, value, goal) for one metrics.json entry's single figures (per-direction dicts: by_direction)."""
     goals = entry.get("goals") or {}
-    out = []
-    for key, value in entry.items():
-        if key in HIDDEN or key.startswith("n_") or "per_" in key or "histogram" in key or isinstance(value, list):
-            continue
-        if isinstance(value, dict):  # e.g. {"SF1→TM1": 0.70, "TM1→SF1": 0.98}
-            for sub, x in value.items():
-                if isinstance(x, (int, float)):
-                    out.append((f"{human_name(key)}, {sub}", value_text(x, key), ""))
-            continue
-        out.append((human_name(key), value_text(value, key), goal_text(key, value, goals)))
-    return out
+    return [(human_name(k), value_text(v, k), goal_text(k, v, goals))
+            for k, v in entry.items() if shown(k, v) and not isinstance(v, dict)]
+
+
+def by_direction(entry: dict) -> list[str]:
+    """Measures given per direction ({"SF1→TM1": 0.70, ...}) as one table: a row per direction."""
+    keys = [k for k, v in entry.items() if shown(k, v) and isinstance(v, dict)
+            and any(isinstance(x, (int, float)) for x in v.values())]
+    if not keys:
+        return []
+    directions = list(dict.fromkeys(d for k in keys for d in entry[k]))
+    lines = ["| direction | " + " | ".join(_cell(human_name(k)) for k in keys) + " |", "|---" * (len(keys) + 1) + "|"]
+    for d in directions:
+        cells = [value_text(entry[k][d], k) if isinstance(entry[k].get(d), (int, float)) else "" for k in keys]
+        lines.append(f"| {d} | " + " | ".join(cells) + " |")
+    return lines
+
+
+def wide(metrics: dict) -> list[str]:
+    """Many tasks or directions (StarGAN's 12): a row each, a column per measure, the goal in the cell."""
+    keys = list(dict.fromkeys(k for e in metrics.values() for k, v in e.items() if shown(k, v)
+                              and not isinstance(v, dict)))
+    lines = ["| direction | " + " | ".join(_cell(human_name(k)) for k in keys) + " |", "|---" * (len(keys) + 1) + "|"]
+    for variant, e in metrics.items():
+        cells = []
+        for k in keys:
+            if k not in e or not shown(k, e[k]):
+                cells.append("")
+                continue
+            goal = goal_text(k, e[k], e.get("goals") or {})
+            mark = " ✓" if goal.startswith("met") else f" ✗ {goal}" if goal else ""
+            cells.append(value_text(e[k], k) + mark)
+        lines.append(f"| **{variant_name(variant)}** | " + " | ".join(cells) + " |")
+    return lines
 
 
 def _cell(text: str) -> str:
@@ -142,17 +171,24 @@ def _cell(text: str) -> str:
 
 
 def readable_metrics(metrics: dict) -> str:
-    """Markdown: one table row per measure (and per task or direction), with units and the goal."""
+    """Markdown: one table row per measure (and per task), with units and the goal; many tasks or
+    directions as one wide table; per-direction measures as a table of their own."""
     if not metrics:
         return "_No metrics yet: run `python -m xmgan.evaluate <id>`._"
+    metrics = {v: e for v, e in metrics.items() if isinstance(e, dict)}
     many = len(metrics) > 1
-    lines = [("| task | " if many else "| ") + "measure | value | goal |", "|---" * (4 if many else 3) + "|"]
+    if len(metrics) > 4:
+        lines = wide(metrics)
+    else:
+        lines = [("| task | " if many else "| ") + "measure | value | goal |", "|---" * (4 if many else 3) + "|"]
+        for variant, entry in metrics.items():
+            for i, (name, value, goal) in enumerate(rows(entry)):
+                first = f"**{variant_name(variant)}** | " if i == 0 else " | "
+                lines.append("| " + (first if many else "") + f"{_cell(name)} | {value} | {goal} |")
     for variant, entry in metrics.items():
-        if not isinstance(entry, dict):
-            continue
-        for i, (name, value, goal) in enumerate(rows(entry)):
-            first = f"**{variant_name(variant)}** | " if i == 0 else " | "
-            lines.append("| " + (first if many else "") + f"{_cell(name)} | {value} | {goal} |")
+        table = by_direction(entry)
+        if table:
+            lines += ["", f"By direction{f' ({variant_name(variant)})' if many else ''}:", ""] + table
     stamps = sorted({f"`{m['evaluated'].get('command', 'python -m xmgan.evaluate')}` on {m['evaluated']['date']}"
                      f" ({m['evaluated'].get('hardware', '')})" for m in metrics.values()
                      if isinstance(m, dict) and isinstance(m.get("evaluated"), dict) and "date" in m["evaluated"]})

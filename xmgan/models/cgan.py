@@ -82,8 +82,10 @@ SPEC = ModelSpec(
     task="sample",
     variants=("mnist", "fashion"),
     actions=(
-        Action("generate", "Generate", ("variant", "label", "seed", "count"), ("gallery",)),
-        Action("class_grid", "Grid of all classes", ("variant", "seed"), ("image",)),
+        Action("generate", "Generate", ("variant", "label", "seed", "count"), ("gallery",),
+               ("Generated images of the chosen class, each with the judge's reading",)),
+        Action("class_grid", "Grid of all classes", ("variant", "seed"), ("image",),
+               ("One row per class, in class order",)),
     ),
     description="Pick a class: the label is fed to both the generator and the discriminator, so the "
                 "generator learns p(x | y). The judge below each image says what it sees.",

@@ -199,7 +199,15 @@ SPEC = ModelSpec(
     task="image->image",
     variants=tuple(TASKS),
     variant_label="Task",
-    actions=(Action("translate", "Translate", ("variant", "image", "seed", "count"), ("gallery", "image")),),
+    actions=(Action("translate", "Translate", ("variant", "image", "seed", "count"), ("gallery", "image"),
+                    ("Your input as the model sees it, its VAE reconstruction, then one translation per noise draw",
+                     "Both latent spaces (PCA): your input's code and its mapped codes")),),
+    hints={"mnist_0to5": "a handwritten digit from 0 to 4: draw one or click an MNIST example. It is centred "
+                         "and fitted to a box as MNIST digits are; the translation is the digit plus 5.",
+           "mnist2fashion": "a handwritten digit: draw one or click an MNIST example; digit i becomes "
+                            "Fashion-MNIST class i (0 T-shirt, 1 trouser, ... 9 ankle boot).",
+           "usps2mnist": "a handwritten digit: draw one or click a USPS example (the last three); it is "
+                         "framed as USPS digits are and redrawn in MNIST's style."},
     examples=("examples/mnist/3.png", "examples/mnist/0.png", "examples/mnist/4.png", "examples/mnist/7.png",
               "examples/usps/2.png", "examples/usps/5.png", "examples/usps/9.png"),
     description="Draw a digit: a VAE encodes it, a small network maps its code into the other domain's VAE "
