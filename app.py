@@ -44,6 +44,7 @@ footer { display: none !important; }
 .xm-image .image-frame img { width: 100% !important; height: auto !important; max-height: 62vh;
   object-fit: contain !important; }
 .xm-hint { font-size: 15px; }
+.xm-text { font-size: 17px; }  /* a verdict read from the back of the room */
 """
 
 # Sketchpads open with the brush selected: a first stroke draws (Gradio starts on the image tool,
@@ -122,7 +123,7 @@ def make_output(kind: str, label: str, pixelated: bool = True, few: bool = False
     if kind == "image":
         return gr.Image(label=label, type="numpy", format="png", elem_classes=crisp + ["xm-image"], show_label=True)
     if kind == "text":
-        return gr.Markdown(elem_classes="xm-text")
+        return gr.Markdown(label=label, show_label=True, container=True, elem_classes="xm-text")
     if kind == "audio":
         return gr.Audio(label=label, type="numpy", format="wav", interactive=False)
     raise ValueError(f"app.py has no output for kind {kind!r}")
