@@ -151,3 +151,13 @@ def test_input_defaults_live_in_the_spec():
                 assert shown == (class_names(spec.variants[0])[want] if name == "label" else want), (model_id, name)
                 if name != "variant":
                     assert sent[name] == want, (model_id, name)
+
+
+def test_names_follow_the_id():
+    """One spelling: model id cyclegan_vc -> CycleganVcPipeline; every translator's batch core is
+    `translate_batch` (arrays in, arrays out), the user-facing action built on it a method of its own."""
+    for model_id in MODELS:
+        cls = xmgan.registry.get_pipeline_class(model_id)
+        assert cls.__name__ == "".join(p.capitalize() for p in model_id.split("_")) + "Pipeline"
+        if xmgan.get_spec(model_id).task == "image->image":
+            assert callable(getattr(cls, "translate_batch", None)), model_id

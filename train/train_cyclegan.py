@@ -16,7 +16,7 @@ import torch.nn.functional as F
 from common import Trainer, base_parser, load_teacher, log, progress, shipped_state, update_ema
 
 from xmgan.domains import load_frames
-from xmgan.models.cyclegan import PAIRS, CycleGanPipeline
+from xmgan.models.cyclegan import PAIRS, CycleganPipeline
 
 
 class ImagePool:
@@ -62,7 +62,7 @@ def main() -> None:
                    help="semantic consistency (CyCADA): the frozen teacher's cross-entropy of each translation "
                         "against its source digit (0: off, round 1)")
     args = p.parse_args()
-    config = CycleGanPipeline.config_for(args.pair)
+    config = CycleganPipeline.config_for(args.pair)
     tr = Trainer("cyclegan", args.pair, args)
 
     # Both domains in the shared 32x32 layout (xmgan/domains.py), unpaired: labels are never used.
@@ -77,7 +77,7 @@ def main() -> None:
     xb_test, _ = load_frames(config.domain_b, "test", config.channels)
     log.info("%s: %d %s and %d %s training images", args.pair, len(xa), config.domain_a, len(xb), config.domain_b)
 
-    nets = CycleGanPipeline.build(config)
+    nets = CycleganPipeline.build(config)
     tr.init_from(nets)
     teacher = load_teacher(tr.device) if args.lambda_sem else None
     G, Fn, D_A, D_B = (tr.prepare(nets[k]) for k in ("G", "F", "D_A", "D_B"))

@@ -18,7 +18,7 @@ import torch.nn.functional as F
 from common import Trainer, base_parser, load_teacher, log, progress, shipped_state, update_ema
 
 from xmgan.domains import load_frames
-from xmgan.models.stargan import StarGanPipeline, one_hot
+from xmgan.models.stargan import StarganPipeline, one_hot
 
 
 def gradient_penalty(D, real: torch.Tensor, fake: torch.Tensor, g: torch.Generator) -> torch.Tensor:
@@ -45,7 +45,7 @@ def main() -> None:
                    help="diversity (DSGAN): reward min(|G(x,c,z1) - G(x,c,z2)| / |z1 - z2|, tau)")
     p.add_argument("--ds-tau", type=float, default=0.15)
     args = p.parse_args()
-    config = StarGanPipeline.config_for("digits4")
+    config = StarganPipeline.config_for("digits4")
     config.z_dim = args.z_dim
     tr = Trainer("stargan", "digits4", args)
     n_dom = len(config.domains)
@@ -71,7 +71,7 @@ def main() -> None:
     def noise(g: torch.Generator) -> torch.Tensor | None:
         return torch.randn(args.batch, args.z_dim, generator=g).to(tr.device) if args.z_dim else None
 
-    nets = StarGanPipeline.build(config)
+    nets = StarganPipeline.build(config)
     tr.init_from(nets)
     G, D = tr.prepare(nets["G"]), tr.prepare(nets["D"])
     teacher = load_teacher(tr.device) if args.lambda_sem else None
