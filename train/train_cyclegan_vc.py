@@ -45,6 +45,7 @@ def main() -> None:
     variant = f"{args.source}_{args.target}".lower()
     tr = Trainer("cyclegan_vc", variant, args)
 
+    torch.backends.cudnn.benchmark = tr.device.type == "cuda"  # fixed shapes: let cuDNN pick the fastest kernels
     feats = _vc.corpus_features("vcc2016")
     groups = {args.source: feats.where("train", args.source, SOURCE_UTTS),
               args.target: feats.where("train", args.target, TARGET_UTTS)}

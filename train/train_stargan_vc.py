@@ -65,6 +65,7 @@ def main() -> None:
     args = p.parse_args()
     tr = Trainer("stargan_vc", "vcc2016", args)
 
+    torch.backends.cudnn.benchmark = tr.device.type == "cuda"  # fixed shapes: let cuDNN pick the fastest kernels
     feats = _vc.corpus_features("vcc2016")
     speakers = list(_vc.SPEAKERS)
     groups = {s: feats.where("train", s) for s in speakers}
