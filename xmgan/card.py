@@ -212,6 +212,25 @@ def card_data(model_id: str, folder: Path) -> ModelCardData:
         model_name=f"xmgan-{model_id}", eval_results=eval_results(model_id, cfg, metrics, tag or "other") or None)
 
 
+def history_lines(t: dict) -> list[str]:
+    """The earlier stages of a run continued from shipped weights (--init-from), newest first, and the totals."""
+    lines, prev = [], t.get("continued_from")
+    while prev:
+        lines.append(f"  - continued from `{prev.get('command', '?')}`: {prev.get('steps', '?')} steps, "
+                     f"{prev.get('minutes', '?')} min on {prev.get('device', '?')} ({prev.get('date', '?')})")
+        prev = prev.get("continued_from")
+    if lines:
+        lines.append(f"  - in all: {t.get('total_steps', '?')} steps, {t.get('total_minutes', '?')} min")
+    return lines
+
+
+def training_span(t: dict) -> str:
+    """Steps and minutes of a variant's training, all stages counted."""
+    if "total_steps" in t:
+        return f"{t['total_steps']} steps, {t.get('total_minutes', '?')} min (last stage {t.get('steps', '?')}, {t.get('minutes', '?')} min)"
+    return f"{t.get('steps', '?')} steps, {t.get('minutes', '?')} min"
+
+
 def render(model_id: str, folder: Path) -> str:
     """The card's markdown body (below the metadata)."""
     cfg = hub.read_json(folder / "config.json")
@@ -227,6 +246,7 @@ def render(model_id: str, folder: Path) -> str:
                   f"- Data: {data_line(v)}",
                   f"- Trained with `{t.get('command', '?')}`: {t.get('steps', '?')} steps, batch {t.get('batch', '?')}, "
                   f"{t.get('precision', '?')}, {t.get('minutes', '?')} min on {t.get('device', '?')} ({t.get('date', '?')}).",
+                  *history_lines(t),
                   "- Config: " + ", ".join(f"{k}={x}" for k, x in v.items() if k not in ("training", "stats")), ""]
     lines += ["## Metrics (held-out data)", "", metrics_table(metrics), ""]
     if model_id not in JUDGES:
@@ -270,7 +290,7 @@ def results_section(root: Path | None = None) -> str:
                 "missed: " + ", ".join(k for k, ok in m.get("goals_met", {}).items() if not ok) if m.get("goals_met") else "")
             cells = ", ".join(f"{k} {_fmt(x, k)}" for k, x in m.items() if k in headline(m))  # top level only
             rows.append(f"| {folder.name} / {variant} | {cells} | {goals} | "
-                        f"{t.get('steps', '?')} steps, {t.get('minutes', '?')} min | {m.get('evaluated', {}).get('date', '?')} |")
+                        f"{training_span(t)} | {m.get('evaluated', {}).get('date', '?')} |")
     machines = sorted({m.get("evaluated", {}).get("hardware", "?") for folder in root.iterdir()
                        if (folder / "metrics.json").is_file() for m in hub.read_json(folder / "metrics.json").values()})
     return "\n".join(rows) + "\n\nHardware: " + "; ".join(machines) + ". FD is the Fréchet distance on the judge's " \
