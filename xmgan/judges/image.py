@@ -38,6 +38,16 @@ def _block(cin: int, cout: int) -> nn.Sequential:
     )
 
 
+def fit(x: torch.Tensor, channels: int, side: int) -> torch.Tensor:
+    """Any (B, C, H, W) batch -> (B, channels, side, side): colour averaged to grey or grey replicated,
+    resized bilinearly."""
+    if x.shape[1] != channels:
+        x = x.mean(1, keepdim=True) if channels == 1 else x.expand(-1, channels, -1, -1)
+    if x.shape[-1] != side:
+        x = F.interpolate(x, size=(side, side), mode="bilinear", align_corners=False)
+    return x
+
+
 class Judge(nn.Module):
     """x (B, C, S, S) in [-1, 1] -> logits (B, n_classes)."""
 
@@ -52,12 +62,7 @@ class Judge(nn.Module):
 
     def prepare(self, x: torch.Tensor) -> torch.Tensor:
         """Bring any (B, C, H, W) batch to this judge's channels and size."""
-        c = self.config
-        if x.shape[1] != c.channels:
-            x = x.mean(1, keepdim=True) if c.channels == 1 else x.expand(-1, c.channels, -1, -1)
-        if x.shape[-1] != c.image_size:
-            x = F.interpolate(x, size=(c.image_size, c.image_size), mode="bilinear", align_corners=False)
-        return x
+        return fit(x, self.config.channels, self.config.image_size)
 
     def features(self, x: torch.Tensor) -> torch.Tensor:  # (B, feature_dim)
         return self.fc(self.body(self.prepare(x)).flatten(1))
@@ -102,11 +107,7 @@ class JudgeB(nn.Module):
         self.head = nn.Sequential(nn.SiLU(), nn.Linear(config.feature_dim, config.n_classes))
 
     def prepare(self, x: torch.Tensor) -> torch.Tensor:
-        c = self.config
-        if x.shape[1] != c.channels:
-            x = x.mean(1, keepdim=True) if c.channels == 1 else x.expand(-1, c.channels, -1, -1)
-        if x.shape[-1] != self.SIDE:
-            x = F.interpolate(x, size=(self.SIDE, self.SIDE), mode="bilinear", align_corners=False)
+        x = fit(x, self.config.channels, self.SIDE)
         mean = x.mean((1, 2, 3), keepdim=True)
         std = x.std((1, 2, 3), keepdim=True).clamp_min(1e-3)
         return (x - mean) / std
