@@ -1,6 +1,7 @@
 """Evaluation on held-out data; writes checkpoints/<id>/metrics.json and refreshes the model card.
 
     python -m xmgan.evaluate judges        # test accuracy of every judge (judges_b: the second judge set)
+    python -m xmgan.evaluate teacher       # the translators' digit teacher on the four domains' test sets
     python -m xmgan.evaluate gan           # FD on judge features vs MNIST test, floor, class coverage
     python -m xmgan.evaluate cgan          # + judge accuracy on the requested class, per class
     python -m xmgan.evaluate cyclegan      # per direction: label kept, cycle error, FD
@@ -20,22 +21,38 @@ from datetime import date
 
 from . import hub, judges, load
 from .card import write_card
+from .data import DOMAINS
+from .domains import load_frames
 from .env import hardware
 from .errors import XmganError
-from .metrics import goals_met
+from .metrics import accuracy_report, goals_met
 from .registry import get_pipeline_class, list_models
 
 # Re-exported for today's in-flight model code that still imports them from here (2026-11-23); the
 # measures live in xmgan.metrics and the judges' feature reader in xmgan.judges.
-from .metrics import MCD_K, accuracy_report, class_coverage, dtw_path, fd_block, frechet_distance, mcd  # noqa: E402,F401
+from .metrics import MCD_K, class_coverage, dtw_path, fd_block, frechet_distance, mcd  # noqa: E402,F401
 from .judges import real_features  # noqa: E402,F401
 
 log = logging.getLogger(__name__)
+TEACHER = "teacher"  # the translators' digit teacher (train/train_judges.py --teacher): measured, never a judge
 
 
 def evaluate_judges(n: int | None = None, model_id: str = judges.FIRST) -> dict:
     """Test accuracy of every judge of a judge set ("judges" or "judges_b") on its domain's test set."""
     return judges.test_accuracy(model_id, n)
+
+
+def evaluate_teacher() -> dict:
+    """The translators' teacher (checkpoints/teacher/, a training aid, never an evaluation judge): its digit
+    accuracy on each of the four digit domains' test sets, in the shared layout it was trained on."""
+    teacher = judges.Judges(model_id=TEACHER)["digits4"]
+    out = {}
+    for domain in DOMAINS:
+        x, y = load_frames(domain, "test", 3)
+        pred, _ = judges.predict(teacher, x)
+        out[f"test_accuracy_{domain}"] = accuracy_report(pred, y.numpy(), range(10))["accuracy"]
+        out[f"n_test_{domain}"] = int(len(y))
+    return {"digits4": out}
 
 
 def run_model(model_id: str) -> dict:
@@ -53,6 +70,8 @@ def run_model(model_id: str) -> dict:
 def goals_of(model_id: str, variant: str) -> dict:
     if model_id in judges.SETS:
         return judges.GOALS[model_id].get(variant, {})
+    if model_id == TEACHER:
+        return {}
     return get_pipeline_class(model_id).goals.get(variant, {})
 
 
@@ -75,11 +94,14 @@ def stamp(model_id: str, seconds: float, judged_by: tuple[str, ...] = ()) -> dic
 
 def run(model_id: str) -> dict:
     """Evaluate a judge set or a model, write its metrics.json entries (with goals and stamp) and its card."""
-    if model_id not in judges.SETS and model_id not in list_models():
-        raise XmganError(f"No evaluation for {model_id!r}; choose one of {', '.join([*judges.SETS, *list_models()])}.")
+    if model_id not in (*judges.SETS, TEACHER) and model_id not in list_models():
+        raise XmganError(f"No evaluation for {model_id!r}; choose one of "
+                         f"{', '.join([*judges.SETS, TEACHER, *list_models()])}.")
     t0 = time.time()
     if model_id in judges.SETS:
         results, judged_by = evaluate_judges(model_id=model_id), ()
+    elif model_id == TEACHER:
+        results, judged_by = evaluate_teacher(), ()
     else:
         judged_by = judges.available()
         if len(judged_by) < len(judges.SETS):
