@@ -143,11 +143,7 @@ def main() -> None:
     else:
         step = args.steps
     # `step` is now the number of steps done: where --max-minutes broke the loop, else --steps
-    extra = {**facts, **vc_common.training_totals(tr, args, prior, step)}
-    if args.export and tr.main:
-        vc_common.export(args.export, shipped(), {**extra, "steps": args.steps, "minutes": round(tr.elapsed() / 60, 1),
-                                                  "config": {k: v for k, v in vars(config).items() if k != "stats"}})
-    tr.finish(config, shipped(), extra=extra)
+    vc_common.finish(tr, args, config, shipped, facts, prior, step)
 
 
 if __name__ == "__main__":

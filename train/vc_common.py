@@ -100,3 +100,12 @@ def training_totals(tr, args, prior: dict, steps_done: int) -> dict:
         tr.elapsed_before += 60 * float(prior.get("minutes", 0.0))
     args.steps = tr.steps_done = int(prior.get("steps", 0)) + steps_done  # what Trainer.finish records
     return extra
+
+
+def finish(tr, args, config, shipped, facts: dict, prior: dict, steps_done: int) -> None:
+    """End of a VC run: totals across continuations, the --export copy, then checkpoints/<id>/ (tr.finish)."""
+    extra = {**facts, **training_totals(tr, args, prior, steps_done)}
+    if args.export and tr.main:
+        export(args.export, shipped(), {**extra, "steps": args.steps, "minutes": round(tr.elapsed() / 60, 1),
+                                        "config": {k: v for k, v in vars(config).items() if k != "stats"}})
+    tr.finish(config, shipped(), extra=extra)
