@@ -32,11 +32,19 @@ def _suffix(i: int) -> str:
     return "judge_a" if i == 0 else "judge_b"
 
 
-def read_digits(frames: np.ndarray | torch.Tensor, labels: np.ndarray, domain: str) -> dict:
-    """Digit accuracy of images in the shared 32x32 layout read as `domain`, by every judge set:
-    {accuracy (the lower), accuracy_judge_a, accuracy_judge_b, per_class_accuracy (of the lower)}."""
+def _read(frames: np.ndarray | torch.Tensor, labels: np.ndarray, domain: str) -> list[tuple[dict, np.ndarray]]:
+    """Per available judge set, first set first: (its accuracy report on the images, its features of them),
+    from one pass of each judge."""
     x = for_judge(frames, domain)
-    reports = [accuracy_report(predict(get_judges(s)[domain], x)[0], labels, range(10)) for s in available(domain)]
+    readings = []
+    for set_id in available(domain):
+        pred, feats = predict(get_judges(set_id)[domain], x)
+        readings.append((accuracy_report(pred, labels, range(10)), feats))
+    return readings
+
+
+def _digits(readings: list[tuple[dict, np.ndarray]], domain: str) -> dict:
+    reports = [r for r, _ in readings]
     low = min(reports, key=lambda r: r["accuracy"])
     out = {**low, "judges": list(available(domain))}
     for i, r in enumerate(reports):
@@ -44,22 +52,26 @@ def read_digits(frames: np.ndarray | torch.Tensor, labels: np.ndarray, domain: s
     return out
 
 
+def read_digits(frames: np.ndarray | torch.Tensor, labels: np.ndarray, domain: str) -> dict:
+    """Digit accuracy of images in the shared 32x32 layout read as `domain`, by every judge set:
+    {accuracy (the lower), accuracy_judge_a, accuracy_judge_b, per_class_accuracy (of the lower)}."""
+    return _digits(_read(frames, labels, domain), domain)
+
+
 def score_translation(source_frames: np.ndarray | torch.Tensor, fake: np.ndarray | torch.Tensor,
                       labels: np.ndarray, target: str, domains: tuple[str, ...] | None = None) -> dict:
     """All figures of one translation direction: digit kept (both judges), the target domain reached (both
     domain judges, when `domains` gives the domain judges' class order), FD to the real target test set
-    (both judges' features), each with the untranslated source beside it."""
+    (both judges' features), each with the untranslated source beside it. Each judge reads the translations
+    and the sources once; accuracy and FD come from that one reading."""
     labels = np.asarray(labels)
-    out = read_digits(fake, labels, target)
-    base = read_digits(source_frames, labels, target)
-    out["accuracy_untranslated"] = base["accuracy"]
+    fake_reads, base_reads = _read(fake, labels, target), _read(source_frames, labels, target)
+    out = _digits(fake_reads, target)
+    out["accuracy_untranslated"] = _digits(base_reads, target)["accuracy"]
     fds, fds_base = [], []
     for i, set_id in enumerate(available(target)):
-        judge = get_judges(set_id)[target]
         real = _real_features(set_id, target)
-        _, feats = predict(judge, for_judge(fake, target))
-        _, feats_base = predict(judge, for_judge(source_frames, target))
-        fd, fd_base = fd_block(feats, *real), fd_block(feats_base, *real)
+        fd, fd_base = fd_block(fake_reads[i][1], *real), fd_block(base_reads[i][1], *real)
         fds.append(fd)
         fds_base.append(fd_base)
         out[f"fd_ratio_{_suffix(i)}"] = fd["fd_ratio"]
