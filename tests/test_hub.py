@@ -55,6 +55,40 @@ def test_offline_error_says_how_to_get_weights(tmp_path, monkeypatch):
         hub.resolve("gan")
 
 
+@pytest.mark.parametrize("error", ["offline", "connection", "missing_repo", "timeout"])
+def test_network_and_offline_errors_end_in_weights_not_found(tmp_path, monkeypatch, error):
+    import huggingface_hub
+    from huggingface_hub import errors
+
+    def fake_download(**kw):
+        raise {"offline": errors.OfflineModeIsEnabled("offline mode is enabled"),
+               "connection": ConnectionError("network unreachable"),
+               "missing_repo": errors.LocalEntryNotFoundError("no such repo in the cache"),
+               "timeout": TimeoutError("read timed out")}[error]
+
+    monkeypatch.setenv("XMGAN_CHECKPOINTS", str(tmp_path))
+    monkeypatch.setattr(huggingface_hub, "snapshot_download", fake_download)
+    with pytest.raises(WeightsNotFound, match=r"could not be fetched"):
+        hub.resolve("gan")
+
+
+@pytest.mark.parametrize("bug", [TypeError("snapshot_download() got an unexpected keyword argument 'allow_patterns'"),
+                                 AttributeError("'NoneType' object has no attribute 'split'"), KeyError("etag")])
+def test_a_broken_download_call_is_not_reported_as_offline(tmp_path, monkeypatch, bug):
+    """A bug in the call (or a changed huggingface_hub API) propagates as itself: it must not read as "the Hub
+    could not be fetched", which would send the user to check a network that is fine."""
+    import huggingface_hub
+
+    def fake_download(**kw):
+        raise bug
+
+    monkeypatch.setenv("XMGAN_CHECKPOINTS", str(tmp_path))
+    monkeypatch.setattr(huggingface_hub, "snapshot_download", fake_download)
+    with pytest.raises(type(bug)) as got:
+        hub.resolve("gan")
+    assert got.value is bug and not isinstance(got.value, XmganError)
+
+
 def test_damaged_weights_are_refused(local_gan):
     data = bytearray((local_gan / "model.safetensors").read_bytes())
     data[-1] ^= 0xFF

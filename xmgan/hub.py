@@ -53,17 +53,28 @@ def is_local(model_id: str) -> bool:
     return all((checkpoints_root() / model_id / f).is_file() for f in REQUIRED)
 
 
+def fetch_errors() -> tuple[type[BaseException], ...]:
+    """What a Hub download raises when the weights cannot be fetched: offline mode, the network, a missing or
+    gated repo, revision or file, a truncated download (OSError covers huggingface_hub's HTTP, offline and
+    cache-miss errors). Anything else (a TypeError from a changed API, a bug) is not "could not be fetched"
+    and propagates with its traceback."""
+    from huggingface_hub import errors
+
+    names = ("HTTPError", "HFValidationError", "EntryNotFoundError", "RevisionResolutionError", "XetDownloadError")
+    return (OSError, *(getattr(errors, n) for n in names if isinstance(getattr(errors, n, None), type)))
+
+
 def resolve(model_id: str) -> Path:
     """A folder holding the checkpoint files of `model_id`: local first, then the Hub."""
     local = checkpoints_root() / model_id
     if is_local(model_id):
         return local
     repo, revision = hub_repo(model_id)
-    try:
-        from huggingface_hub import snapshot_download
+    from huggingface_hub import snapshot_download
 
+    try:
         folder = Path(snapshot_download(repo_id=repo, revision=revision, allow_patterns=list(FILES)))
-    except Exception as e:  # offline, repo missing, auth: all end in the same advice
+    except fetch_errors() as e:  # offline, network, repo or file missing, auth: all end in the same advice
         log.info("Hub download of %s@%s failed: %r", repo, revision, e)
         reason = next((line.strip() for line in str(e).splitlines() if line.strip()), "")[:160]
         raise WeightsNotFound(
