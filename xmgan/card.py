@@ -16,6 +16,7 @@ from pathlib import Path
 from huggingface_hub import EvalResult, ModelCard, ModelCardData
 
 from . import hub
+from .errors import XmganError
 
 log = logging.getLogger(__name__)
 
@@ -302,13 +303,22 @@ def results_section(root: Path | None = None) -> str:
         "(what a perfect generator would score)."
 
 
-def update_readme(readme: Path) -> None:
-    text = readme.read_text()
+def with_results(text: str, root: Path | None = None) -> str:
+    """A README's text with its results section (between START and END) replaced by `results_section()`;
+    what `python -m xmgan.card` writes, computed without writing."""
     if START not in text or END not in text:
-        raise SystemExit(f"{readme} lacks the markers {START} ... {END}")
+        raise XmganError(f"the README lacks the markers {START} ... {END}")
     head, rest = text.split(START, 1)
     _, tail = rest.split(END, 1)
-    hub.atomic_write(readme, f"{head}{START}\n{results_section()}\n{END}{tail}")
+    return f"{head}{START}\n{results_section(root)}\n{END}{tail}"
+
+
+def update_readme(readme: Path) -> None:
+    try:
+        text = with_results(readme.read_text())
+    except XmganError as e:
+        raise SystemExit(f"{readme}: {e}") from None
+    hub.atomic_write(readme, text)
 
 
 def main(argv: list[str] | None = None) -> None:
