@@ -13,6 +13,7 @@ from pathlib import Path
 import gradio as gr
 
 import xmgan
+from xmgan import compare
 from xmgan.card import read_card
 from xmgan.data import class_names
 from xmgan.hub import checkpoints_root, is_local, read_json
@@ -129,15 +130,19 @@ def make_output(kind: str, label: str, pixelated: bool = True, few: bool = False
     raise ValueError(f"app.py has no output for kind {kind!r}")
 
 
-def call(model_id: str, action: xmgan.registry.Action):
-    """A click handler: load the pipeline (cached) and run one of its methods; user errors -> gr.Error."""
+def call(model_id: str, action: xmgan.registry.Action, load=None):
+    """A click handler: load the pipeline (cached) and run one of its methods; user errors -> gr.Error.
+    `load`: where the object comes from when the tab is not one model (the Compare tab)."""
 
     def run(*values):
         try:
-            if model_id not in LOADED and not is_local(model_id):  # the first use downloads: say so
-                gr.Info(f"Downloading the {model_id} weights from the Hugging Face Hub (first use only)…")
-            pipe = xmgan.load(model_id)
-            LOADED.add(model_id)
+            if load is not None:
+                pipe = load()
+            else:
+                if model_id not in LOADED and not is_local(model_id):  # the first use downloads: say so
+                    gr.Info(f"Downloading the {model_id} weights from the Hugging Face Hub (first use only)…")
+                pipe = xmgan.load(model_id)
+                LOADED.add(model_id)
             result = getattr(pipe, action.method)(**dict(zip(action.inputs, values)))
         except xmgan.XmganError as e:
             raise gr.Error(str(e), print_exception=False) from None
@@ -181,7 +186,9 @@ def concurrency(spec: xmgan.registry.ModelSpec) -> int:
     return int(os.environ.get(f"XMGAN_CONCURRENCY_{spec.id.upper()}", os.environ.get("XMGAN_CONCURRENCY", default)))
 
 
-def build_tab(spec: xmgan.registry.ModelSpec) -> None:
+def build_tab(spec: xmgan.registry.ModelSpec, load=None) -> None:
+    """One tab from a spec: a model's (weights from xmgan.load), or a view over several models whose
+    object `load()` returns (the Compare tab; no metrics or card of its own)."""
     with gr.Tab(spec.tab, id=spec.id, elem_id=f"tab-{spec.id}"):
         gr.Markdown(f"### {spec.title}\n{spec.description}  \nPaper: [{spec.paper}]({spec.paper_url})")
         widgets = {}
@@ -225,9 +232,11 @@ def build_tab(spec: xmgan.registry.ModelSpec) -> None:
                        for kind, label in zip(action.outputs, labels)]
             # outputs empty first, so an error never leaves the previous answer under its message
             button.click(None, None, outputs, js=f"() => [{', '.join(['null'] * len(outputs))}]", queue=False,
-                         api_name=False).then(call(spec.id, action), [widgets[i] for i in action.inputs], outputs,
+                         api_name=False).then(call(spec.id, action, load), [widgets[i] for i in action.inputs], outputs,
                                               api_name=f"{spec.id}_{action.method}",
                                               concurrency_id=spec.id, concurrency_limit=concurrency(spec))
+        if load is not None:
+            return
         metrics, card = model_facts(spec.id)
         with gr.Accordion("Metrics on held-out data", open=True):
             gr.Markdown(metrics, elem_classes="xm-metrics")
@@ -241,6 +250,7 @@ def build_demo() -> gr.Blocks:
         with gr.Tabs():
             for model_id in xmgan.list_models():
                 build_tab(xmgan.get_spec(model_id))
+            build_tab(compare.SPEC, load=compare.Comparison)  # every translator's routes (xmgan.compare)
         demo.load(None, js=ARM_BRUSH)
     return demo
 

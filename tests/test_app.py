@@ -3,6 +3,10 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from conftest import ROOT
+
+ROOT_EXAMPLES = ROOT / "examples"
+
 
 @pytest.fixture(scope="module")
 def app_url():
@@ -95,3 +99,44 @@ def test_bad_sound_gets_a_sentence_through_the_api(client, tmp_path):
     with pytest.raises(AppError, match="not an audio file this app can read"):
         client.predict(audio=handle_file(str(tmp_path / "notes.wav")), direction="SF1 → TM1",
                        api_name="/cyclegan_vc_convert")
+
+
+def test_compare_sends_one_drawing_through_every_translator(client):
+    """The Compare tab through the API: a tile per route of every image->image model, each caption with the
+    judge's reading and the figure metrics.json holds for that direction."""
+    import json
+
+    from xmgan.compare import translators
+
+    gallery = client.predict(source="handwriting", image=canvas(ROOT / "examples" / "usps" / "7.png"),
+                             api_name="/compare_compare")
+    captions = [item["caption"] for item in gallery]
+    assert captions[0].startswith("your input") and "judge reads 7" in captions[0]
+    labels = {"dtn": "DTN", "latent_gan": "Latent-space GAN", "cyclegan": "CycleGAN", "stargan": "StarGAN"}
+    assert set(translators()) == set(labels)
+    for model_id, name in labels.items():
+        assert any(c.startswith(name) for c in captions), (name, captions)
+    assert len(gallery) == 1 + 1 + 3 + 3 + 4  # input; DTN, latent_gan 3 tasks, CycleGAN 3 directions, StarGAN 4
+    usps2mnist = json.loads((ROOT / "checkpoints" / "cyclegan" / "metrics.json").read_text())["usps2mnist"]
+    line = next(c for c in captions if c.startswith("CycleGAN") and "USPS → MNIST" in c)
+    assert f"{usps2mnist['accuracy']:.1%} kept" in line and f"{usps2mnist['drawn_accuracy']:.1%} on drawn" in line
+    assert sum("judge reads 7" in c for c in captions[1:]) >= 6, captions  # most translators keep a clear 7
+
+
+def test_compare_routes_follow_the_source(client):
+    gallery = client.predict(source="printed", image=canvas(ROOT_EXAMPLES / "printed" / "2.png"),
+                             api_name="/compare_compare")
+    assert [c["caption"].split("\n")[0] for c in gallery[1:]] == ["StarGAN"] * 3  # only StarGAN takes print
+
+
+@pytest.mark.parametrize("name,message", [("notes.png", "not an image this app can read"), ("blank.png", "looks blank")])
+def test_compare_bad_pictures_get_a_sentence(client, tmp_path, name, message):
+    from gradio_client.exceptions import AppError
+
+    path = tmp_path / name
+    if name == "notes.png":
+        path.write_text("a text file named like a picture")
+    else:
+        Image.new("L", (280, 280), 255).save(path)
+    with pytest.raises(AppError, match=message):
+        client.predict(source="handwriting", image=canvas(path), api_name="/compare_compare")

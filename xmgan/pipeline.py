@@ -7,7 +7,8 @@ uint8 numpy arrays) and run on the CPU in float32 under `torch.inference_mode()`
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, ClassVar
+from dataclasses import dataclass
+from typing import Any, Callable, ClassVar
 
 import numpy as np
 import torch
@@ -20,7 +21,21 @@ from .judges import get_judges
 from .registry import ModelSpec
 from .weights import config_from_dict, load_variants
 
-__all__ = ["Pipeline", "config_from_dict", "seeded_normal", "grid"]  # config_from_dict: re-exported (moved to weights)
+__all__ = ["Pipeline", "Route", "config_from_dict", "seeded_normal", "grid"]  # config_from_dict: re-exported (moved to weights)
+
+
+@dataclass(frozen=True)
+class Route:
+    """One way a translator can take a user's picture (the Compare tab, xmgan.compare): from `source` into
+    `target` with variant `variant`; `key` names its entry in metrics.json; `run(image)` gives the output
+    as a uint8 image and the target judge's reading of it ("7 · 99%")."""
+    model: str
+    variant: str
+    key: str
+    source: str
+    target: str
+    label: str  # e.g. "CycleGAN (usps_mnist, A → B)"
+    run: Callable[[Any], tuple[np.ndarray, str]]
 
 
 class Pipeline:
@@ -33,6 +48,10 @@ class Pipeline:
         """A scalar through every network on a tiny random batch (tests: shapes, finite, gradients reach
         each network). Models assert their own output shapes inside."""
         raise NotImplementedError
+
+    def routes(self, source: str) -> list[Route]:
+        """Every way this model translates a picture of the `source` domain (translators override)."""
+        return []
 
     def evaluate(self, variant: str) -> dict:  # pragma: no cover - every model overrides
         """Metrics of one variant on held-out data (called by `python -m xmgan.evaluate <id>`)."""

@@ -50,7 +50,7 @@ from ..domains import GREY, NAMES, drawn_frames, for_judge, load_frames, user_fr
 from ..errors import XmganError
 from ..judges import get_judges
 from ..judges.translation import read_digits, score_translation
-from ..pipeline import Pipeline
+from ..pipeline import Pipeline, Route
 from ..registry import Action, ModelSpec, register
 
 PAIRS = {"usps_mnist": ("usps", "mnist"), "mnist_mnist_m": ("mnist", "mnist_m")}
@@ -205,6 +205,22 @@ class CycleganPipeline(Pipeline):
         rows = [(x, source, f"input as the model sees it ({NAMES[source]})"), (y, target, f"translation → {NAMES[target]}"),
                 (r, source, f"cycle: back → {NAMES[source]}")]
         return [(self.show(im), f"{label}\njudge: {self.verdict(im, domain)}") for im, domain, label in rows]
+
+    def routes(self, source: str) -> list[Route]:
+        """Every (pair, direction) from `source` (the Compare tab): the translation and its judge's reading."""
+        def run(image, variant, direction):
+            src, target, fwd, _ = self.ends(direction, variant)
+            y = self.translate_batch(user_frame(image, src, self.config(variant).channels)[None], fwd, variant)
+            return self.show(y), self.verdict(y, target)
+
+        out = []
+        for v in self.variants:
+            for d in DIRECTIONS:
+                s, t, _, _ = self.ends(d, v)
+                if s == source:
+                    out.append(Route("cyclegan", v, f"{s}2{t}", s, t, f"CycleGAN ({v}, {d})",
+                                     lambda image, v=v, d=d: run(image, v, d)))
+        return out
 
     @staticmethod
     def show(x: np.ndarray) -> np.ndarray:

@@ -61,7 +61,7 @@ from ..domains import GREY, drawn_frames
 from ..images import digit_like_mnist, photo_like
 from ..judges.translation import read_digits, score_translation
 from ..layers import frame_digits
-from ..pipeline import Pipeline
+from ..pipeline import Pipeline, Route
 from ..registry import Action, ModelSpec, register
 
 # task name -> (source domain, target domain)
@@ -259,6 +259,16 @@ class DtnPipeline(Pipeline):
             else "digit, centred and boxed"
         return [(shown_in, f"input as the model sees it ({seen})\nMNIST judge reads: {read_in}"),
                 (shown_out, f"{read_out}\ntranslation, as the MNIST judge reads it")]
+
+    def routes(self, source: str) -> list[Route]:
+        """One route per task from `source` (the Compare tab): the output and the MNIST judge's reading."""
+        def run(image, variant):
+            y = self.translate_batch(self.prepare_input(image, variant)[None], variant)  # (1, 1, 32, 32)
+            shown = to_uint8(crop28(y))  # (1, 28, 28)
+            return shown[0], self.captioned(shown, variant)[0][1]
+
+        return [Route("dtn", v, v, s, t, f"DTN ({v})", lambda image, v=v: run(image, v))
+                for v in self.variants for s, t in [TASKS[v]] if s == source]
 
     def evaluate(self, variant: str, batch: int = 500, n_drawn: int = 1000) -> dict:
         """Translate the whole held-out source test set; both judge sets read each translation (the lower

@@ -49,7 +49,7 @@ from ..images import digit_like_mnist
 from ..judges import get_judges, predict, real_features
 from ..layers import frame_digits
 from ..metrics import accuracy_report, fd_block
-from ..pipeline import Pipeline, seeded_normal
+from ..pipeline import Pipeline, Route, seeded_normal
 from ..registry import Action, ModelSpec, register
 
 # variant -> (source domain, target domain, number of source classes, target class = source class + offset)
@@ -282,6 +282,17 @@ class LatentGanPipeline(Pipeline):
         head = [(im, f"{what}: {name} · {conf:.0%}") for im, what, (name, conf)
                 in zip(to_uint8(shown.numpy()), ("input", "reconstruction"), verdicts)]
         return head + self.captioned(out, variant), self.latent_plot(p1, p2, variant)
+
+    def routes(self, source: str) -> list[Route]:
+        """One route per task from `source` (the Compare tab): one translation (noise from seed 0) and the
+        target judge's reading."""
+        def run(image, variant):
+            x = torch.from_numpy(digit_like_mnist(image, self.config(variant).image_size))[None]  # (1, 1, 28, 28)
+            out = to_uint8(self.translate_batch(x, 0, variant).numpy())
+            return out[0], self.captioned(out, variant)[0][1]
+
+        return [Route("latent_gan", v, v, self.config(v).source, self.config(v).target, f"Latent-space GAN ({v})",
+                      lambda image, v=v: run(image, v)) for v in self.variants if self.config(v).source == source]
 
     # -- the latent plot: a cached matplotlib background, markers drawn with numpy (a few ms) ----------
     _plot_lock = threading.Lock()

@@ -61,7 +61,7 @@ from ..data import DOMAINS, to_uint8
 from ..domains import GREY, NAMES, check, drawn_frames, for_judge, load_frames, user_frame
 from ..judges import get_judges
 from ..judges.translation import read_digits, score_translation
-from ..pipeline import Pipeline
+from ..pipeline import Pipeline, Route
 from ..registry import Action, ModelSpec, register
 
 
@@ -243,6 +243,18 @@ class StarganPipeline(Pipeline):
             (digit, conf), = judges.verdicts(domain, for_judge(im, domain))
             shown.append((to_uint8(im)[0], f"{label}\nlooks {dom} {dconf:.0%} · digit {digit} {conf:.0%}"))
         return shown
+
+    def routes(self, source: str) -> list[Route]:
+        """One route into each other domain (the Compare tab): the translation and the target's digit judge."""
+        c = self.config()
+
+        def run(image, target):
+            y = self.translate_batch(user_frame(image, source, c.channels)[None], target)  # (1, 3, 32, 32)
+            (digit, conf), = get_judges().verdicts(target, for_judge(y, target))
+            return to_uint8(y)[0], f"{digit} · {conf:.0%}"
+
+        return [Route("stargan", self.variants[0], f"{source}2{t}", source, t, "StarGAN",
+                      lambda image, t=t: run(image, t)) for t in c.domains if t != check(source)]
 
     def evaluate(self, variant: str, n_drawn: int = 1000) -> dict:
         """Every direction on the source's full held-out test set, read by both judge sets (the lower
