@@ -93,3 +93,32 @@ def test_a_missing_second_judge_is_reported_not_fatal(monkeypatch):
     assert judges.available() == ("judges",)
     st = evaluate.stamp("cgan", 1.0, judges.available())
     assert st["judges"] == ["judges"] and "judges_b absent" in st["judges_note"]
+
+
+def test_recorded_weights_sha256_matches_the_shipped_weights():
+    """Each metrics.json entry that records the sha256 of the weights it measured (evaluated.weights_sha256)
+    names the shipped model.safetensors: weights retrained after their evaluation fail here until
+    `python -m xmgan.evaluate ID` measures them again. Entries without a digest (measured before digests
+    were recorded, when git could not show the weights unchanged since) are not checked."""
+    checked = 0
+    for folder in sorted(p for p in hub.checkpoints_root().iterdir() if (p / "metrics.json").is_file()):
+        recorded = {v: m["evaluated"]["weights_sha256"] for v, m in hub.read_json(folder / "metrics.json").items()
+                    if "weights_sha256" in m.get("evaluated", {})}
+        if recorded:
+            shipped = hub.sha256(folder / "model.safetensors")
+            stale = sorted(v for v, d in recorded.items() if d != shipped)
+            assert not stale, (f"{folder.name}: {', '.join(stale)} measured other weights than the shipped "
+                               f"model.safetensors: run `python -m xmgan.evaluate {folder.name}`")
+            checked += len(recorded)
+    assert checked >= 10  # most shipped entries carry a digest
+
+
+def test_write_metrics_records_the_digest_of_the_weights_beside_it(tmp_path):
+    import torch
+
+    folder = hub.write_variant("toy", "a", {"dataset": "mnist"}, {"w": torch.ones(3)}, root=tmp_path)
+    hub.write_metrics("toy", "a", {"accuracy": 0.5, "evaluated": {"date": "2026-11-23"}}, root=tmp_path)
+    digest = hub.read_json(folder / "metrics.json")["a"]["evaluated"]["weights_sha256"]
+    assert digest == hub.sha256(folder / "model.safetensors") and digest in hub.recorded_digests(folder)
+    hub.write_metrics("toy", "b", {"evaluated": {"weights_sha256": "given"}}, root=tmp_path)  # a caller's own wins
+    assert hub.read_json(folder / "metrics.json")["b"]["evaluated"]["weights_sha256"] == "given"

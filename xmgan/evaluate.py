@@ -80,10 +80,13 @@ def with_goals(model_id: str, variant: str, m: dict) -> dict:
     return {**m, "goals": goals, "goals_met": goals_met(m, goals)}
 
 
-def stamp(model_id: str, seconds: float, judged_by: tuple[str, ...] = ()) -> dict:
-    """How a metrics entry was made: date, machine, command, time, and which judge sets read the outputs."""
+def stamp(model_id: str, seconds: float, judged_by: tuple[str, ...] = (), weights_sha256: str = "") -> dict:
+    """How a metrics entry was made: date, machine, command, time, the sha256 of the model.safetensors it
+    measured, and which judge sets read the outputs."""
     out = {"date": date.today().isoformat(), "hardware": hardware(),
            "command": f"python -m xmgan.evaluate {model_id}", "seconds": round(seconds, 1)}
+    if weights_sha256:
+        out["weights_sha256"] = weights_sha256
     if judged_by:
         absent = [s for s in judges.SETS if s not in judged_by]
         out["judges"] = list(judged_by)
@@ -98,6 +101,8 @@ def run(model_id: str) -> dict:
         raise XmganError(f"No evaluation for {model_id!r}; choose one of "
                          f"{', '.join([*judges.SETS, TEACHER, *list_models()])}.")
     t0 = time.time()
+    weights = hub.resolve(model_id) / "model.safetensors"  # the file every loader below reads
+    digest = hub.sha256(weights)
     if model_id in judges.SETS:
         results, judged_by = evaluate_judges(model_id=model_id), ()
     elif model_id == TEACHER:
@@ -107,7 +112,10 @@ def run(model_id: str) -> dict:
         if len(judged_by) < len(judges.SETS):
             log.warning("evaluating %s with one judge set (%s): the others are absent", model_id, ", ".join(judged_by))
         results = run_model(model_id)
-    st = stamp(model_id, time.time() - t0, judged_by)
+    if hub.sha256(weights) != digest:
+        raise XmganError(f"{weights} changed while {model_id} was being evaluated (a training finished?); "
+                         f"nothing was written: evaluate it again.")
+    st = stamp(model_id, time.time() - t0, judged_by, digest)
     for variant, m in results.items():
         hub.write_metrics(model_id, variant, {**with_goals(model_id, variant, m), "evaluated": st})
     write_card(model_id)

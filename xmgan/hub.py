@@ -189,7 +189,13 @@ def _write_variant_locked(folder: Path, model_id: str, variant: str, config: dic
 
 
 def write_metrics(model_id: str, variant: str, metrics: dict, root: Path | None = None) -> Path:
+    """Add or replace one variant's entry in <id>/metrics.json. Its `evaluated` stamp records which weights
+    were measured (`weights_sha256`, the digest of model.safetensors); a stamp without one (the training
+    scripts that measure what they have just written) gets the digest of the folder's weights file now."""
     folder = (root or checkpoints_root()) / model_id
+    st, weights = metrics.get("evaluated"), folder / "model.safetensors"
+    if isinstance(st, dict) and "weights_sha256" not in st and weights.is_file():
+        metrics = {**metrics, "evaluated": {**st, "weights_sha256": sha256(weights)}}
     with folder_lock(folder):  # evaluations of two variants may finish together
         all_metrics = read_json(folder / "metrics.json")
         all_metrics[variant] = metrics
