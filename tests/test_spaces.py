@@ -73,3 +73,47 @@ def test_app_listens_on_all_interfaces_as_a_space_asks():
     finally:
         proc.terminate()
         proc.wait(10)
+
+
+SPACE_PLAIN_FILE_MAX = 10 * 1024 ** 2  # a Space's git refuses a file over 10 MiB that LFS does not carry
+SPACE_STORAGE_MAX = 1024 ** 3  # a free Space's repository storage
+AUDIO_DECODERS = ("librosa", "torchaudio", "soundfile")  # read uploaded or recorded sound; ffmpeg decodes what they cannot
+
+
+def lfs_patterns() -> list[str]:
+    lines = (ROOT / ".gitattributes").read_text().splitlines()
+    return [line.split()[0] for line in lines if line.strip() and not line.startswith("#") and "filter=lfs" in line.split()]
+
+
+def goes_through_lfs(path, patterns) -> bool:
+    """.gitattributes semantics for the patterns used here: one without a slash matches the file name at any depth."""
+    import fnmatch
+
+    rel = path.relative_to(ROOT).as_posix()
+    return any(fnmatch.fnmatch(rel if "/" in p else path.name, p.lstrip("/")) for p in patterns)
+
+
+def test_spaces_files_agree_with_requirements_and_front_matter():
+    data = SpaceCard.load(ROOT / "README.md").data
+    requirements = (ROOT / "requirements.txt").read_text()
+    assert f"Python {data.python_version}" in requirements.splitlines()[0]  # the pins were made for that Python
+    packages = (ROOT / "packages.txt").read_text().split()
+    assert all(p.replace("-", "").replace(".", "").replace("+", "").isalnum() and p == p.lower() for p in packages)
+    if any(f"{name}==" in requirements for name in AUDIO_DECODERS):
+        assert "ffmpeg" in packages
+    assert "*.safetensors" in lfs_patterns()
+    lfs = [line for line in (ROOT / ".gitattributes").read_text().splitlines() if line.startswith("*.safetensors")]
+    assert lfs == ["*.safetensors filter=lfs diff=lfs merge=lfs -text"]  # what `git lfs track` writes
+
+
+def test_every_checkpoint_file_fits_a_space():
+    """Weights travel with the Space (hf upload): each file not carried by LFS stays under 10 MiB, every
+    checkpoint file under the Space's storage, and the whole checkpoints folder too."""
+    patterns = lfs_patterns()
+    files = [p for p in (ROOT / "checkpoints").rglob("*") if p.is_file() and not p.name.startswith(".")]
+    assert any(p.name == "model.safetensors" for p in files)
+    too_big = [f"{p.relative_to(ROOT)} ({p.stat().st_size / 2**20:.1f} MiB)" for p in files
+               if p.stat().st_size > SPACE_PLAIN_FILE_MAX and not goes_through_lfs(p, patterns)]
+    assert not too_big, f"over a Space's 10 MiB for a plain git file; add their pattern to .gitattributes: {too_big}"
+    assert all(goes_through_lfs(p, patterns) for p in files if p.name == "model.safetensors")
+    assert sum(p.stat().st_size for p in files) < SPACE_STORAGE_MAX
