@@ -25,3 +25,12 @@ def no_torchvision_download(monkeypatch):
         raise OSError("network unreachable (test)")
 
     monkeypatch.setattr(data, "_torchvision", refuse)
+
+
+def pytest_collection_modifyitems(config, items):
+    """Without Chromium, tests/test_browser.py fails once (test_chromium_is_installed, with what to install)
+    and its other tests are skipped before their fixtures start the app, rather than erroring one by one."""
+    for item in items:
+        module = getattr(item, "module", None)
+        if getattr(module, "CHROMIUM_MISSING", "") and item.name != "test_chromium_is_installed":
+            item.add_marker(pytest.mark.skip(reason="needs Chromium: see test_chromium_is_installed"))
