@@ -49,9 +49,12 @@ def test_default_repo_naming(monkeypatch):
 
 
 def test_offline_error_says_how_to_get_weights(tmp_path, monkeypatch):
-    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    import huggingface_hub.constants
+
+    # huggingface_hub reads HF_HUB_OFFLINE from the environment once, at import: set the constant it reads
+    monkeypatch.setattr(huggingface_hub.constants, "HF_HUB_OFFLINE", True)
     monkeypatch.setenv("XMGAN_CHECKPOINTS", str(tmp_path))
-    with pytest.raises(WeightsNotFound, match=r"No weights for 'gan'.*train/train_gan\.py"):
+    with pytest.raises(WeightsNotFound, match=r"No weights for 'gan'.*outgoing traffic has been disabled.*train/train_gan\.py"):
         hub.resolve("gan")
 
 
