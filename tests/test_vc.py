@@ -13,7 +13,7 @@ import torch
 from conftest import ROOT
 from xmgan import audio
 from xmgan.errors import BadInput
-from xmgan.models import _speaker_wave as sw
+from xmgan.judges import wave as sw
 from xmgan.models import _vc
 from xmgan.models import _vc_measure as vm
 from xmgan.models.cyclegan_vc import CycleganVcPipeline
@@ -102,7 +102,7 @@ def test_judge_front_end_trims_silence_and_ignores_gain():
 
 @pytest.mark.parametrize("frames", [1, 7, 300])
 def test_wave_judge_network_takes_any_length(frames):
-    net = sw.SpeakerWaveNet(4, width=16).eval()
+    net = sw.WaveNet(4, width=16).eval()
     assert net(torch.randn(2, sw.N_MELS, frames)).shape == (2, 4)
 
 
@@ -111,7 +111,7 @@ def test_shipped_wave_judge_names_the_fixture_speakers():
     name every speaker; a WORLD-vocoded copy keeps its speaker."""
     from xmgan.data import load_speech
 
-    judge = sw.SpeakerWaveJudge()
+    judge = sw.WaveJudge("speaker_wave_judge")
     speech = load_speech("vcc2016")
     idx = speech.where("eval")
     names = [judge.name(speech.wavs[i]) for i in idx]

@@ -1,4 +1,4 @@
-"""Train the waveform speaker judge (xmgan/models/_speaker_wave.py): who of SF1, SF2, TM1, TM2 is speaking,
+"""Train the waveform speaker judge (xmgan/judges/wave.py): who of SF1, SF2, TM1, TM2 is speaking,
 read from the 16 kHz waveform through the judge's own log-mel front end. Training split only (utterances
 100001-100162), tested per utterance on the 54 evaluation sentences of each speaker.
 
@@ -20,7 +20,9 @@ from common import Trainer, base_parser, log, progress
 from xmgan import audio, hub
 from xmgan.data import load_speech
 from xmgan.env import hardware
-from xmgan.models import _speaker_wave as sw
+from xmgan.judges import wave as sw
+
+JUDGE_ID = "speaker_wave_judge"
 
 
 def vocoded(wav: np.ndarray) -> np.ndarray:
@@ -43,7 +45,7 @@ def main() -> None:
     p.add_argument("--min-frames", type=int, default=80)
     p.add_argument("--max-frames", type=int, default=300)
     args = p.parse_args()
-    tr = Trainer(sw.JUDGE_ID, "vcc2016", args)
+    tr = Trainer(JUDGE_ID, "vcc2016", args)
     speech = load_speech("vcc2016")
     speakers = speech.speakers
     tr_idx, ev_idx = speech.where("train"), speech.where("eval")
@@ -68,7 +70,7 @@ def main() -> None:
     ev_real = [((f - mean) / std).astype(np.float32) for f in ev_real]
     ev_voc = [((f - mean) / std).astype(np.float32) for f in ev_voc]
 
-    net = sw.SpeakerWaveNet(len(speakers), width=args.width).to(tr.device)
+    net = sw.WaveNet(len(speakers), width=args.width).to(tr.device)
     opt = torch.optim.AdamW(net.parameters(), args.lr, weight_decay=1e-3)
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, args.lr, total_steps=args.steps)
     start = tr.load_state({"net": net, "opt": opt, "sched": sched})
@@ -113,17 +115,17 @@ def main() -> None:
            "mel_mean": [round(float(v), 5) for v in mean[:, 0]], "mel_std": [round(float(v), 5) for v in std[:, 0]],
            "training": {"command": command, "steps": args.steps, "batch": args.batch, "lr": args.lr,
                         "minutes": round(tr.elapsed() / 60, 1), "device": hardware(), "date": date.today().isoformat()}}
-    hub.write_variant(sw.JUDGE_ID, "vcc2016", cfg, net.state_dict(), args.checkpoints)
+    hub.write_variant(JUDGE_ID, "vcc2016", cfg, net.state_dict(), args.checkpoints)
     metrics = {"eval_accuracy": round(acc, 4), "eval_per_speaker_accuracy": dict(zip(speakers, per)),
                "eval_vocoded_accuracy": round(acc_voc, 4), "eval_vocoded_per_speaker_accuracy": dict(zip(speakers, per_voc)),
                "train_accuracy": round(acc_train, 4), "n_eval": int(len(ev_idx)),
                "goals": {"eval_accuracy": 0.98}, "goals_met": {"eval_accuracy": acc >= 0.98},
                "evaluated": {"date": date.today().isoformat(), "hardware": hardware(),
                              "command": "python train/train_speaker_wave_judge.py (utterance-level, whole eval split)"}}
-    hub.write_metrics(sw.JUDGE_ID, "vcc2016", metrics, args.checkpoints)
+    hub.write_metrics(JUDGE_ID, "vcc2016", metrics, args.checkpoints)
     from xmgan.card import write_card
 
-    folder = write_card(sw.JUDGE_ID, args.checkpoints).parent   # the model card, through the one card path
+    folder = write_card(JUDGE_ID, args.checkpoints).parent   # the model card, through the one card path
     log.info("wrote %s", folder)
 
 

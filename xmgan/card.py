@@ -63,6 +63,13 @@ JUDGES = {
                            "A second speaker classifier that reads the waveform through its own front end, "
                            "so converted speech is judged independently of WORLD features.",
                            "audio-classification"),
+    "spoken_wave_judge": ("Spoken-digit judge on waveforms (FSDD)",
+                          "A spoken-digit classifier that listens to the waveform (resampled to 16 kHz) through "
+                          "the waveform judges' own 80-band log-mel front end (`xmgan/judges/wave.py`), never "
+                          "CMCGAN's features. It reads the sound CMCGAN makes from an image in `python -m "
+                          "xmgan.evaluate cmcgan`. Trained on recorded FSDD speech only (never vocoded or "
+                          "generated); its test split has the same six speakers as its training split.",
+                          "audio-classification"),
     "spoken_judge": ("Spoken-digit judge (evaluation classifier)",
                      "A small CNN (`xmgan/models/_spoken.py`) that hears which digit (0-9) a 32-band x "
                      "64-frame log-mel spectrogram (8 kHz, 1.008 s) says. xmgan uses it to judge cmcgan's "

@@ -13,8 +13,8 @@ models and `xmgan.evaluate` import it; it imports no model and no `evaluate`.
 - `image`: the networks (`Judge` "cnn", `JudgeB` "resnet_gn", `build_judge`, `predict`);
 - `sets`: the judge sets, their goals, the one loader and cache, the judges' own test accuracy;
 - `translation`: a translation read by every judge set present, the lower figure counting.
-The spoken-digit and speaker judges still live beside the speech models (`xmgan.models._spoken`,
-`xmgan.models._vc`) until they move here.
+The waveform judges (speaker, spoken digit) are in `wave`; the log-mel spoken-digit judge still lives beside
+its model (`xmgan.models._spoken`) until it moves here.
 """
 from __future__ import annotations
 

@@ -23,7 +23,7 @@ resynthesised scores about the same MCD as the vocoder alone (Harvest + CheapTri
 so 35 coefficients lose nothing the measure can see.
 
 Evaluation (`evaluate_directions`) never uses the converters' features: converted waveforms are re-analysed
-by _vc_measure and heard by the waveform speaker judge (_speaker_wave), beside the baselines (no conversion,
+by _vc_measure and heard by the waveform speaker judge (xmgan.judges.wave), beside the baselines (no conversion,
 the same pipeline with the generator replaced by the identity, resynthesis, the vocoder floor).
 """
 from __future__ import annotations
@@ -41,6 +41,7 @@ from torch import nn
 
 from .. import audio
 from ..errors import BadInput, XmganError
+from ..judges.wave import WaveJudge, get_wave_judge
 
 log = logging.getLogger(__name__)
 
@@ -494,14 +495,12 @@ def judge_net_input(mcep: np.ndarray, f0: np.ndarray, judge_cfg: dict) -> torch.
 
 
 def verdict_text(source: str, target: str, wav_in: np.ndarray, wav_out: np.ndarray) -> str:
-    from ._speaker_wave import get_wave_judge
-
-    judge = get_wave_judge()
+    judge = get_wave_judge("speaker_wave_judge")
     head = f"**{source} → {target}**"
     if judge is None:
         return head + " (speaker judge weights not found: train them with `python train/train_speaker_wave_judge.py`)."
     p_in, p_out = judge.probs(wav_in), judge.probs(wav_out)
-    name = judge.speakers
+    name = judge.labels
     return (f"{head}\n\nSpeaker judge (listening to the waveform): the input sounds like "
             f"**{name[int(p_in.argmax())]}** ({p_in.max():.0%}); the conversion sounds like "
             f"**{name[int(p_out.argmax())]}** ({p_out.max():.0%}, {target}: {p_out[name.index(target)]:.0%}).")
@@ -593,7 +592,7 @@ def evaluate_directions(converter_for, directions: list[tuple[str, str]], limit:
     """Convert the evaluation sentences (200001-200054) of each source speaker to each target and measure the
     *waveforms* with tools that share nothing with the converter: MCD by _vc_measure (re-analysis, its own
     mel-cepstrum, DTW) against the target speaker's recording of the same sentence, log-F0 RMSE and
-    correlation along the same path, and the waveform speaker judge (_speaker_wave). Beside the model, per
+    correlation along the same path, and the waveform speaker judge (xmgan.judges.wave). Beside the model, per
     direction: no conversion (source recording vs target recording), the identity pipeline (the generator
     replaced by the identity: statistics + F0 + resynthesis), and for the target speaker the pipeline's coding
     floor (its recording analysed, coded and resynthesised) and the vocoder's (Harvest + CheapTrick + D4C).
@@ -606,10 +605,8 @@ def evaluate_directions(converter_for, directions: list[tuple[str, str]], limit:
 
     from ..data import load_speech
     from . import _vc_measure as vm
-    from ._speaker_wave import SpeakerWaveJudge
-
     speech = load_speech("vcc2016")
-    judge = SpeakerWaveJudge()
+    judge = WaveJudge("speaker_wave_judge")
     memo = EvalMemo(judge)
     spks = sorted({s for d in directions for s in d})
     utts = sorted(set(speech.extra["utt"][speech.where("eval")].tolist()))[:limit]

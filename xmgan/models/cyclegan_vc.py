@@ -24,7 +24,7 @@ Implemented (`arch="vc2"`), and what differs from the paper:
 Evaluation (`evaluate`, _vc.evaluate_directions): the 54 evaluation sentences converted in both directions and
 *heard*, not read from the converter's features: MCD by an independent re-analysis (_vc_measure) against the
 real target speaker's same sentence, beside no conversion, the identity pipeline (generator = identity), the
-coding floor and the vocoder floor; the waveform speaker judge (_speaker_wave); log-F0 RMSE/correlation.
+coding floor and the vocoder floor; the waveform speaker judge (xmgan.judges.wave); log-F0 RMSE/correlation.
 """
 from __future__ import annotations
 

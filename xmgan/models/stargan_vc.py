@@ -24,7 +24,7 @@ Implemented (`arch="vc2"`), and what differs from the paper:
 Evaluation (`evaluate`, _vc.evaluate_directions): the 54 evaluation sentences of every source speaker converted
 to each other speaker and *heard*: MCD by an independent re-analysis (_vc_measure) against the real target
 speaker's same sentence beside no conversion, the identity pipeline, the coding and vocoder floors; the
-waveform speaker judge (_speaker_wave); log-F0 RMSE and correlation.
+waveform speaker judge (xmgan.judges.wave); log-F0 RMSE and correlation.
 """
 from __future__ import annotations
 
