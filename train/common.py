@@ -16,6 +16,7 @@ import dataclasses
 import json
 import logging
 import os
+import signal
 import sys
 import time
 from datetime import date
@@ -64,6 +65,8 @@ def base_parser(description: str, steps: int, batch: int, lr: float) -> argparse
                    help="time box: the learning-rate schedule runs on whichever of --steps or this wall-clock "
                         "budget runs out first, and training stops there (0: steps only)")
     p.add_argument("--ckpt-every", type=int, default=500)
+    p.add_argument("--losses-every", type=int, default=50,
+                   help="append the losses to <runs>/<id>/<variant>/losses.jsonl every N steps (0: never)")
     p.add_argument("--sample-every", type=int, default=1000)
     p.add_argument("--precision", choices=["bf16", "fp32"], default="bf16")
     p.add_argument("--threads", type=int, default=0, help="CPU threads (0: all cores / processes)")
@@ -100,6 +103,7 @@ class Trainer:
         self.elapsed_before = 0.0
         self.steps_done = args.steps
         self.before: dict | None = None  # the training record of the weights --init-from started from
+        self.logged = False  # whether this process has written to losses.jsonl yet
         torch.manual_seed(args.seed)
         np.random.seed(args.seed)
 
@@ -156,6 +160,8 @@ class Trainer:
         tmp = self.state_path.with_suffix(".tmp")
         torch.save(state, tmp)
         os.replace(tmp, self.state_path)
+        if os.environ.get("XMGAN_KILL_AFTER_STATE") == str(step):  # tests: a kill -9 right after this state
+            os.kill(os.getpid(), signal.SIGKILL)
 
     def load_state(self, objects: dict) -> int:
         """Restore objects and return the step to continue from (0 without --resume)."""
@@ -169,6 +175,19 @@ class Trainer:
         log.info("resumed %s/%s at step %d", self.model_id, self.variant, state["step"])
         self.restart_clock(int(state["step"]))
         return self.start_step
+
+    def log_losses(self, step: int, **losses: torch.Tensor | float) -> None:
+        """The training curve: one JSON line per --losses-every steps (and the first step of this process) in
+        <run_dir>/losses.jsonl, e.g. {"step": 50, "d": 1.21, "g": 0.93}; a fresh run starts the file anew,
+        a resumed one appends to it."""
+        every = getattr(self.args, "losses_every", 0)
+        if not self.main or not every or (step % every and step != self.start_step):
+            return
+        path = self.run_dir / "losses.jsonl"
+        mode = "a" if self.args.resume or self.logged else "w"
+        self.logged = True
+        with open(path, mode) as f:
+            f.write(json.dumps({"step": step, **{k: round(float(v), 5) for k, v in losses.items()}}) + "\n")
 
     def elapsed(self) -> float:
         return self.elapsed_before + time.time() - self.started

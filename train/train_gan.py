@@ -83,6 +83,7 @@ def main() -> None:
         tr.sync(G)
         opt_g.step()
         update_ema(G_ema, G, step)
+        tr.log_losses(step, d=loss_d, g=loss_g)
 
         if step % 50 == 0:
             bar.set_postfix(d=f"{loss_d.item():.3f}", g=f"{loss_g.item():.3f}", refresh=False)
