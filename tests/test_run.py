@@ -2,15 +2,18 @@
 and makes a half-made .venv again instead of reusing it. The functions run from a sourced ./run in a
 temporary folder; the repository's .venv is never touched, and XMGAN_NO_APT=1 keeps apt-get out of it."""
 import os
+import shutil
 import subprocess
 import sys
 
 from conftest import ROOT
 
+BASH = shutil.which("bash")
+
 
 def bash(script: str, tmp_path, **env) -> subprocess.CompletedProcess:
     full = {**os.environ, "XMGAN_NO_APT": "1", "PYTHON": sys.executable, "XMGAN_VENV": str(tmp_path / "v"), **env}
-    return subprocess.run(["bash", "-c", f"source {ROOT / 'run'}\n{script}"], env=full, capture_output=True,
+    return subprocess.run([BASH, "-c", f"source {ROOT / 'run'}\n{script}"], env=full, capture_output=True,
                           text=True, timeout=300)
 
 
@@ -41,3 +44,17 @@ def test_without_venv_support_it_says_what_to_install(tmp_path):
 def test_usage_without_a_command():
     r = subprocess.run([str(ROOT / "run")], capture_output=True, text=True, timeout=60)
     assert r.returncode == 2 and r.stderr.startswith("usage: ./run demo | test")
+
+
+def test_missing_ffmpeg_and_chromium_are_named(tmp_path):
+    """As a user (or with XMGAN_NO_APT=1) ./run names the Debian packages it lacks: packages.txt's (ffmpeg, the
+    demo's too) and the tests' chromium."""
+    bin_dir = tmp_path / "bin"  # a PATH with the shell tools ./run uses and neither ffmpeg nor chromium
+    bin_dir.mkdir()
+    for tool in ("cat", "id", "dirname"):
+        (bin_dir / tool).symlink_to(shutil.which(tool))
+    r = bash("debian_tools chromium", tmp_path, PATH=str(bin_dir))
+    assert r.returncode == 0, r.stderr
+    assert "missing ffmpeg chromium: install them (sudo apt-get install ffmpeg chromium)" in r.stderr
+    r = bash("debian_tools", tmp_path, PATH=str(bin_dir))  # the demo: ffmpeg only
+    assert "missing ffmpeg:" in r.stderr and "chromium" not in r.stderr.split(":")[0]
