@@ -13,7 +13,7 @@ from pathlib import Path
 import gradio as gr
 
 import xmgan
-from xmgan import compare
+from xmgan import compare, live
 from xmgan.card import read_card
 from xmgan.data import class_names
 from xmgan.hub import checkpoints_root, is_local, read_json
@@ -22,6 +22,7 @@ from xmgan.readable import readable_metrics
 
 ROOT = Path(__file__).resolve().parent
 LOADED: set[str] = set()  # models this process has loaded
+LIVE = live.Live()  # the one live training of this server (xmgan.live)
 CSS = """
 .pixelated img { image-rendering: pixelated; }
 footer { display: none !important; }
@@ -44,6 +45,8 @@ footer { display: none !important; }
 .xm-image .image-container > button, .xm-image .image-frame { width: 100% !important; height: auto !important; }
 .xm-image .image-frame img { width: 100% !important; height: auto !important; max-height: 62vh;
   object-fit: contain !important; }
+/* Eleven tabs fit one row at 1366 px (none hidden behind the overflow menu): less padding, same font. */
+.tab-container button[role="tab"] { padding: 0 9px !important; }
 .xm-hint { font-size: 15px; }
 .xm-text { font-size: 17px; }  /* a verdict read from the back of the room */
 """
@@ -244,6 +247,109 @@ def build_tab(spec: xmgan.registry.ModelSpec, load=None) -> None:
             gr.Markdown(card)
 
 
+LIVE_INTRO = """### Watch a GAN learn — live training on MNIST
+Press **Start**: a small DCGAN (or, ticked, a conditional GAN) starts from random weights and trains on
+MNIST on this server, one CPU thread. About once a second you see the same 60 noise vectors drawn by the
+generator as it is now (conditional: column *c* asks for digit *c*), both losses, the discriminator's
+average output on real and on generated digits, and what the MNIST judge reads in the grid. Pick a preset
+to see a classic failure. One training runs at a time on the server; it stops by itself after
+{minutes:.0f} minutes or when its page closes, and never touches the shipped weights."""
+
+
+def live_settings(lr_g, lr_d, batch, d_steps, beta1, conditional) -> live.Settings:
+    try:
+        return live.Settings(lr_g=float(lr_g), lr_d=float(lr_d), batch=int(batch), d_steps=int(d_steps),
+                             beta1=float(beta1), conditional=bool(conditional)).check()
+    except (TypeError, ValueError):
+        raise gr.Error("Learning rates, batch size, D steps and β1 must be numbers.", print_exception=False) from None
+    except xmgan.XmganError as e:
+        raise gr.Error(str(e), print_exception=False) from None
+
+
+def live_view(who: str) -> tuple:
+    """(status, grid, curves, timer) for one page from the trainer's last snapshot; the page keeps polling
+    while its training runs or is paused (the poll is also how the worker knows the page is open)."""
+    snap = LIVE.snapshot(who)
+    return snap.status, snap.grid, snap.curves, gr.Timer(active=snap.mine and snap.state in ("running", "paused"))
+
+
+def live_action(method: str):
+    """A control's handler: LIVE.<method>(session, ...) for this page; user errors -> gr.Error."""
+
+    def run(lr_g, lr_d, batch, d_steps, beta1, conditional, request: gr.Request):
+        who = request.session_hash
+        try:
+            if method == "start":
+                LIVE.start(who, live_settings(lr_g, lr_d, batch, d_steps, beta1, conditional))
+            elif method == "step_once":
+                LIVE.step_once(who, live_settings(lr_g, lr_d, batch, d_steps, beta1, conditional))
+            else:
+                getattr(LIVE, method)(who)
+        except xmgan.XmganError as e:
+            raise gr.Error(str(e), print_exception=False) from None
+        return live_view(who)
+
+    run.__name__ = f"live_{method}"
+    return run
+
+
+def live_page_closed(request: gr.Request) -> None:
+    """A closed page stops its training (the worker also stops when a page stops polling)."""
+    LIVE.page_closed(request.session_hash)
+
+
+def build_live_tab() -> None:
+    """The live-training tab: controls on the left, the grid and status on the right, plots below;
+    the training itself is xmgan.live (one per process: LIVE)."""
+    first = next(iter(live.PRESETS))
+    with gr.Tab("Train live", id="live", elem_id="tab-live"):
+        gr.Markdown(LIVE_INTRO.format(minutes=LIVE.time_limit_s / 60))
+        if missing := live.mnist_status():
+            gr.Markdown(f"**Training is not available here.** {missing}", elem_id="live-missing")
+        with gr.Row():
+            with gr.Column(scale=2):
+                preset = gr.Dropdown(list(live.PRESETS), value=first, label="Preset")
+                note = gr.Markdown(f"**What to look for:** {live.PRESETS[first][1]}", elem_classes="xm-hint")
+                s = live.PRESETS[first][0]
+                with gr.Row():
+                    lr_g = gr.Number(s.lr_g, label="Learning rate of G", minimum=1e-6, maximum=1)
+                    lr_d = gr.Number(s.lr_d, label="Learning rate of D", minimum=1e-6, maximum=1)
+                with gr.Row():
+                    batch = gr.Radio([16, 32, 64, 128], value=s.batch, label="Batch size")
+                    d_steps = gr.Slider(1, 10, value=s.d_steps, step=1, label="D steps per G step")
+                with gr.Row():
+                    beta1 = gr.Number(s.beta1, label="Adam β1", minimum=0, maximum=0.999)
+                    conditional = gr.Checkbox(s.conditional, label="Conditional (cGAN): column c asks for digit c")
+                with gr.Row():
+                    buttons = {m: gr.Button(label, variant="primary" if m == "start" else "secondary",
+                                            elem_id=f"live-{m}")
+                               for m, label in (("start", "Start"), ("pause", "Pause"), ("resume", "Resume"),
+                                                ("step_once", "Step once"), ("reset", "Reset"))}
+            with gr.Column(scale=3):
+                status = gr.Markdown("Press Start: a small GAN starts learning MNIST from scratch.",
+                                     elem_id="live-status", elem_classes="xm-text")
+                grid = gr.Image(label="The same 60 noise vectors, drawn by G as it is now", type="numpy",
+                                format="png", elem_classes=["pixelated", "xm-image"], elem_id="live-grid",
+                                interactive=False)
+        plot = gr.Image(label="Losses; D's outputs on real and generated digits; the judge's reading", type="numpy",
+                        format="png", elem_classes=["xm-image"], elem_id="live-curves", interactive=False)
+        timer = gr.Timer(1.0, active=False)
+        controls = [lr_g, lr_d, batch, d_steps, beta1, conditional]
+        outputs = [status, grid, plot, timer]
+        preset.change(lambda name: (f"**What to look for:** {live.PRESETS[name][1]}", *(
+            getattr(live.PRESETS[name][0], k) for k in ("lr_g", "lr_d", "batch", "d_steps", "beta1", "conditional"))),
+            preset, [note, *controls], api_name=False)
+        for method, button in buttons.items():
+            button.click(live_action(method), controls, outputs, api_name=f"live_{method}", concurrency_id="live",
+                         concurrency_limit=None)
+
+        def poll(request: gr.Request):
+            return live_view(request.session_hash)
+
+        timer.tick(poll, None, outputs, api_name="live_poll", show_progress="hidden", concurrency_id="live",
+                   concurrency_limit=None)
+
+
 def build_demo() -> gr.Blocks:
     with gr.Blocks(title="xmgan") as demo:
         gr.Markdown(INTRO)
@@ -251,7 +357,9 @@ def build_demo() -> gr.Blocks:
             for model_id in xmgan.list_models():
                 build_tab(xmgan.get_spec(model_id))
             build_tab(compare.SPEC, load=compare.Comparison)  # every translator's routes (xmgan.compare)
+            build_live_tab()
         demo.load(None, js=ARM_BRUSH)
+        demo.unload(live_page_closed)
     return demo
 
 

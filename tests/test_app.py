@@ -1,4 +1,6 @@
 """The app launched for real and called through gradio_client, as a Space visitor's browser would."""
+import time
+
 import numpy as np
 import pytest
 from PIL import Image
@@ -140,3 +142,55 @@ def test_compare_bad_pictures_get_a_sentence(client, tmp_path, name, message):
         Image.new("L", (280, 280), 255).save(path)
     with pytest.raises(AppError, match=message):
         client.predict(source="handwriting", image=canvas(path), api_name="/compare_compare")
+
+
+LIVE_CONTROLS = {"lr_g": 1e-3, "lr_d": 1e-3, "batch": 16, "d_steps": 1, "beta1": 0.5, "conditional": False}
+
+
+def grid_of(result) -> np.ndarray:
+    image = result[1]
+    return np.asarray(Image.open(image["path"] if isinstance(image, dict) else image))
+
+
+def step_of(result) -> int:
+    import re
+
+    return int(re.search(r"step ([\d,]+)", result[0]).group(1).replace(",", ""))
+
+
+def test_live_training_through_the_api(client, app_url):
+    """Start trains on the server and the poll brings a grid that changes; a second visitor gets the queue
+    message while it runs; Pause holds the step count; Reset frees the server."""
+    from gradio_client import Client
+    from gradio_client.exceptions import AppError
+
+    first = client.predict(**LIVE_CONTROLS, api_name="/live_start")
+    assert "Training" in first[0]
+    grids = [grid_of(first)]
+    for _ in range(40):
+        time.sleep(0.25)
+        polled = client.predict(api_name="/live_poll")
+        if "step" in polled[0] and not np.array_equal(grid_of(polled), grids[-1]):
+            grids.append(grid_of(polled))
+        if len(grids) >= 3:
+            break
+    assert len(grids) >= 3, "the grid did not change twice in 10 s"
+    assert grids[0].shape == grids[-1].shape and grids[0].shape[1] > 10 * 28  # 10 columns of digits
+    with pytest.raises(AppError, match="Another visitor is training"):
+        Client(app_url, verbose=False).predict(**LIVE_CONTROLS, api_name="/live_start")
+    paused = client.predict(**LIVE_CONTROLS, api_name="/live_pause")
+    time.sleep(1.2)
+    assert step_of(client.predict(api_name="/live_poll")) == step_of(paused) > 0  # no step while paused
+    stepped = client.predict(**LIVE_CONTROLS, api_name="/live_step_once")
+    assert "Paused" in stepped[0] and step_of(stepped) == step_of(paused) + 1
+    client.predict(**LIVE_CONTROLS, api_name="/live_reset")
+    other = Client(app_url, verbose=False)
+    assert "Training" in other.predict(**LIVE_CONTROLS, api_name="/live_start")[0]  # the next visitor's turn
+    other.predict(**LIVE_CONTROLS, api_name="/live_reset")
+
+
+def test_live_bad_settings_get_a_sentence(client):
+    from gradio_client.exceptions import AppError
+
+    with pytest.raises(AppError, match="greater than maximum value 1"):  # Gradio checks the widget's bounds
+        client.predict(**{**LIVE_CONTROLS, "lr_g": 3.0}, api_name="/live_start")

@@ -262,3 +262,51 @@ def test_every_tab_on_a_projector(browser, server, bad_files, model_id, viewport
         assert "Metrics" in panel.inner_text()
     finally:
         page.close()
+
+
+def test_live_tab_trains_and_its_grid_changes(browser, server):
+    """The live tab: Start trains on the server, the sample grid changes within seconds, the plots draw;
+    Reset frees the server for the next visitor."""
+    ARTEFACTS.mkdir(exist_ok=True)
+    page = open_page(browser, server, VIEWPORTS[0])
+    try:
+        page.get_by_role("tab", name="Train live", exact=True).click()
+        panel = page.locator("#tab-live")
+        panel.get_by_role("button", name="Start", exact=True).click()
+        grid, seen, started = page.locator("#live-grid img"), [], time.time()
+        while len(seen) < 3 and time.time() - started < 30:
+            src = grid.first.get_attribute("src") if grid.count() else None
+            if src and (not seen or src != seen[-1]):
+                seen.append(src)
+            page.wait_for_timeout(250)
+        assert len(seen) >= 3, f"the grid changed {len(seen) - 1} times in 30 s"
+        assert "step" in page.locator("#live-status").inner_text()
+        page.wait_for_function("() => document.querySelectorAll('#live-curves img').length > 0",
+                               timeout=10000)
+        problems = panel.evaluate(OUT_OF_BOX)
+        panel.screenshot(path=str(ARTEFACTS / "live-1366x768.png"))
+        panel.get_by_role("button", name="Reset", exact=True).click()
+        page.wait_for_function("() => document.querySelector('#live-status').innerText.includes('Press Start')",
+                               timeout=10000)
+        assert not problems, problems
+    finally:
+        page.close()
+
+
+def test_compare_tab_answers_a_first_stroke(browser, server):
+    """The Compare tab: a first mouse stroke through every translator, one tile per route with its caption."""
+    page = open_page(browser, server, VIEWPORTS[0])
+    try:
+        page.get_by_role("tab", name="Compare", exact=True).click()
+        panel = page.locator("#tab-compare")
+        draw_stroke(page, panel)
+        panel.get_by_role("button", name="Compare every translator", exact=True).click()
+        page.wait_for_function("() => document.querySelectorAll('#tab-compare .xm-gallery img').length >= 12",
+                               timeout=60000)
+        captions = panel.locator(".xm-gallery .caption-label").all_inner_texts()
+        assert sum("measured:" in c for c in captions) == 11, captions
+        problems = panel.evaluate(OUT_OF_BOX)
+        panel.screenshot(path=str(ARTEFACTS / "compare-1366x768.png"))
+        assert not problems, problems
+    finally:
+        page.close()
