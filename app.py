@@ -102,10 +102,11 @@ def make_input(name: str, spec: xmgan.registry.ModelSpec) -> gr.components.Compo
                       type="numpy", image_mode="RGBA", canvas_size=(280, 280), format="png", layers=False,
                       brush=gr.Brush(default_size=22, colors=["#000000"], color_mode="fixed"),
                       elem_classes="xm-canvas")
-    if name == "label":
+    if name in ("label", "label_b"):
         names = class_names(spec.variants[0])
         # Custom values allowed: the pipeline checks the class against the chosen dataset and explains.
-        return gr.Dropdown(names, value=names[start], label="Class", allow_custom_value=True)
+        return gr.Dropdown(names, value=names[start], label="Class" if name == "label" else "Second class",
+                           allow_custom_value=True)
     if name == "seed":
         return gr.Number(value=start, precision=0, minimum=0, label="Seed")
     if name == "seed_b":
@@ -126,6 +127,8 @@ def make_output(kind: str, label: str, pixelated: bool = True, few: bool = False
                           elem_classes=crisp + ["xm-gallery"] + (["xm-few"] if few else []))
     if kind == "image":
         return gr.Image(label=label, type="numpy", format="png", elem_classes=crisp + ["xm-image"], show_label=True)
+    if kind == "animation":  # a GIF file: shown as it is (animated), downloadable
+        return gr.Image(label=label, type="filepath", elem_classes=crisp + ["xm-image"], show_label=True)
     if kind == "text":
         return gr.Markdown(label=label, show_label=True, container=True, elem_classes="xm-text")
     if kind == "audio":
@@ -214,10 +217,11 @@ def build_tab(spec: xmgan.registry.ModelSpec, load=None) -> None:
                 for name in spec.inputs:
                     if name not in media:
                         widgets[name] = make_input(name, spec)
-        if "variant" in widgets and "label" in widgets:  # class names follow the dataset
-            first = spec.default("label")
-            widgets["variant"].change(lambda v: gr.Dropdown(choices=class_names(v), value=class_names(v)[first]),
-                                      widgets["variant"], widgets["label"], api_name=False)
+        for name in ("label", "label_b"):
+            if "variant" in widgets and name in widgets:  # class names follow the dataset
+                first = spec.default(name)
+                widgets["variant"].change(lambda v, first=first: gr.Dropdown(choices=class_names(v), value=class_names(v)[first]),
+                                          widgets["variant"], widgets[name], api_name=False)
         # the picker whose values the hints name (a task, a source domain): its hint follows it
         picker = next((n for n in spec.inputs if n in widgets and n not in media and
                        any(v in spec.hints for v in (spec.variants if n == "variant" else spec.choices.get(n, ())))),

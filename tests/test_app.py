@@ -52,6 +52,14 @@ def test_gan_interpolate_through_the_api(client):
     assert img.shape[1] > 8 * 28 and img.std() > 0
 
 
+def test_latent_walks_come_back_as_animations(client):
+    """The GAN's seed walk and the cGAN's class walk as animated GIFs, large enough to project."""
+    for path in (client.predict("mnist", 0, 1, api_name="/gan_walk"),
+                 client.predict("mnist", "2", "5", 0, api_name="/cgan_walk")):
+        with Image.open(path) as gif:
+            assert gif.format == "GIF" and gif.n_frames >= 40 and gif.width >= 300
+
+
 def test_bad_input_comes_back_as_a_message(client):
     from gradio_client.exceptions import AppError
 

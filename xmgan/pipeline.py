@@ -21,7 +21,7 @@ from .judges import get_judges
 from .registry import ModelSpec
 from .weights import config_from_dict, load_variants
 
-__all__ = ["Pipeline", "Route", "config_from_dict", "seeded_normal", "grid"]  # config_from_dict: re-exported (moved to weights)
+__all__ = ["Pipeline", "Route", "config_from_dict", "seeded_normal", "grid", "animation"]  # config_from_dict: re-exported (moved to weights)
 
 
 @dataclass(frozen=True)
@@ -149,3 +149,27 @@ def grid(images: np.ndarray, nrow: int, pad: int = 2) -> np.ndarray:
         r, c = divmod(i, ncol)
         out[pad + r * (h + pad): pad + r * (h + pad) + h, pad + c * (w + pad): pad + c * (w + pad) + w] = im
     return out
+
+
+def animation(frames: np.ndarray, captions: list[str], scale: int = 12, ms: int = 90) -> str:
+    """(N, H, W) uint8 frames -> the path of a looping animated GIF, each frame enlarged `scale` times with
+    crisp pixels (28 px -> 336 px: large enough for a projector) and its caption written under it."""
+    import tempfile
+
+    from PIL import Image, ImageDraw, ImageFont
+
+    n, h, w = frames.shape[:3]
+    side, band = w * scale, max(36, scale * 4)
+    font = ImageFont.load_default(size=band * 2 // 3)
+    pictures = []
+    for frame, caption in zip(frames, captions):
+        canvas = Image.new("L", (side, h * scale + band), 0)
+        canvas.paste(Image.fromarray(frame).resize((side, h * scale), Image.NEAREST), (0, 0))
+        draw = ImageDraw.Draw(canvas)
+        draw.text((side // 2, h * scale + band // 2), caption, fill=255, font=font, anchor="mm")
+        pictures.append(canvas)
+    folder = Path(tempfile.gettempdir()) / "xmgan-animations"
+    folder.mkdir(exist_ok=True)
+    with tempfile.NamedTemporaryFile(dir=folder, suffix=".gif", delete=False) as f:
+        pictures[0].save(f, format="GIF", save_all=True, append_images=pictures[1:], duration=ms, loop=0)
+    return f.name

@@ -18,7 +18,7 @@ MODELS = ("gan", "cgan", "dtn", "latent_gan", "cyclegan", "stargan", "cyclegan_v
 TASK_KINDS = ("sample", "image->image", "audio->audio", "audio<->image")
 # The start value of each input: the one place the app's widgets, the bench and the tests read it from
 # (through ModelSpec.default); a spec's own `defaults` overrides one for its model.
-INPUT_DEFAULTS = {"seed": 0, "seed_b": 1, "count": 16, "steps": 10, "label": 7}
+INPUT_DEFAULTS = {"seed": 0, "seed_b": 1, "count": 16, "steps": 10, "label": 7, "label_b": 1}
 ROOT = Path(__file__).resolve().parents[1]  # examples/ lives in the repository beside the package
 
 
@@ -26,12 +26,13 @@ ROOT = Path(__file__).resolve().parents[1]  # examples/ lives in the repository 
 class Action:
     """One button of a model's tab: calls `pipeline.<method>(**inputs)`; `method` is also its api_name.
 
-    Input names the app knows: variant, seed, seed_b, label, count, steps, image (drawn or uploaded:
+    Input names the app knows: variant, seed, seed_b, label, label_b (a second class), count, steps, image (drawn or uploaded:
     the pipeline receives whatever the widget gives and normalises it with xmgan.images), audio
     (microphone or upload: `(rate, samples)` or a file path, normalised with xmgan.audio.read_audio), and
     any name the spec lists in `choices` (a picker of those values, e.g. "source", "target", "direction").
     Output kinds: gallery (list of (uint8 image, caption)), image (uint8 array, e.g. a plot rendered with
-    matplotlib), text (markdown), audio ((rate, int16 samples), playable and downloadable).
+    matplotlib), text (markdown), audio ((rate, int16 samples), playable and downloadable), animation (the
+    path of an animated GIF).
     """
     method: str
     label: str

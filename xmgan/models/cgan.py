@@ -19,7 +19,7 @@ from ..data import class_names, to_float, to_uint8
 from ..errors import XmganError
 from ..judges import get_judges, predict, real_features
 from ..metrics import accuracy_report, class_coverage, fd_block
-from ..pipeline import Pipeline, grid, seeded_normal
+from ..pipeline import Pipeline, animation, grid, seeded_normal
 from ..registry import Action, ModelSpec, register
 
 
@@ -48,7 +48,9 @@ class Generator(nn.Module):
         )
 
     def forward(self, z: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
-        h = self.fc(torch.cat([z, F.one_hot(y, self.n_classes).to(z.dtype)], 1))
+        """y: class indices (B,), or soft labels (B, n_classes) float (the latent walk blends two classes)."""
+        onehot = y.to(z.dtype) if y.is_floating_point() else F.one_hot(y, self.n_classes).to(z.dtype)
+        h = self.fc(torch.cat([z, onehot], 1))
         return self.net(h.view(len(z), 4 * self.w, 7, 7))
 
 
@@ -86,6 +88,8 @@ SPEC = ModelSpec(
                ("Generated images of the chosen class, each with the judge's reading",)),
         Action("class_grid", "Grid of all classes", ("variant", "seed"), ("image",),
                ("One row per class, in class order",)),
+        Action("walk", "Class walk (animation)", ("variant", "label", "label_b", "seed"), ("animation",),
+               ("An animated walk from the first class to the second and back (same noise), with the judge's reading",)),
     ),
     description="Pick a class: the label is fed to both the generator and the discriminator, so the "
                 "generator learns p(x | y). The judge below each image says what it sees.",
@@ -142,6 +146,21 @@ class CganPipeline(Pipeline):
         n = len(self.class_names(variant))
         labels = np.repeat(np.arange(n), per_class)
         return grid(self.images_for(labels, seed, variant), nrow=per_class)
+
+    @torch.inference_mode()
+    def walk(self, label=0, label_b=1, seed: int = 0, frames: int = 48, variant: str | None = None) -> str:
+        """An animated GIF (its path): one noise vector from `seed`, the label blended from one class to the
+        other and back (soft one-hot labels), eased at both ends; each frame captioned with the judge's reading."""
+        y_a, y_b = self.check_label(label, variant), self.check_label(label_b, variant)
+        c = self.config(variant)
+        half = frames // 2
+        t = (1 - torch.cos(torch.linspace(0, torch.pi, half))) / 2
+        t = torch.cat([t, t.flip(0)])[:, None]  # (frames, 1)
+        eye = torch.eye(c.n_classes)
+        soft = (1 - t) * eye[y_a] + t * eye[y_b]  # (frames, n_classes)
+        z = seeded_normal((1, c.z_dim), seed).expand(len(t), -1)
+        shown = to_uint8(self.net(variant)["G"](z, soft).numpy())
+        return animation(shown, [caption for _, caption in self.captioned(shown, variant)])
 
     def evaluate(self, variant: str, n: int = 10000) -> dict:
         """n images, n/10 per class: the judge's accuracy on the requested class, FD, coverage."""

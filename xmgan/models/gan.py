@@ -26,7 +26,7 @@ from torch import nn
 from ..data import to_float, to_uint8
 from ..judges import get_judges, predict, real_features
 from ..metrics import class_coverage, fd_block
-from ..pipeline import Pipeline, grid, seeded_normal
+from ..pipeline import Pipeline, animation, grid, seeded_normal
 from ..registry import Action, ModelSpec, register
 
 
@@ -97,6 +97,8 @@ SPEC = ModelSpec(
                ("Generated digits, each with the MNIST judge's reading",)),
         Action("interpolate", "Interpolate", ("variant", "seed", "seed_b", "steps"), ("image",),
                ("From the first seed's digit (left) to the second seed's (right)",)),
+        Action("walk", "Latent walk (animation)", ("variant", "seed", "seed_b"), ("animation",),
+               ("An animated walk from the first seed's digit to the second's and back, with the judge's reading",)),
     ),
     description="Noise in, digit out: the generator never sees a label. Each seed is one draw of z; "
                 "interpolation walks a great circle in z between two seeds.",
@@ -151,6 +153,16 @@ class GanPipeline(Pipeline):
         a, b = self.latents(seed, 1, variant)[0], self.latents(seed_b, 1, variant)[0]
         z = slerp(a, b, torch.linspace(0, 1, steps))
         return grid(to_uint8(self.generate(z, variant).numpy()), nrow=steps)
+
+    def walk(self, seed: int = 0, seed_b: int = 1, frames: int = 48, variant: str | None = None) -> str:
+        """An animated GIF (its path): z walks a great circle from seed's to seed_b's and back, eased at
+        both ends; each frame captioned with the judge's reading."""
+        a, b = self.latents(seed, 1, variant)[0], self.latents(seed_b, 1, variant)[0]
+        half = frames // 2
+        t = (1 - torch.cos(torch.linspace(0, torch.pi, half))) / 2  # ease in and out
+        z = slerp(a, b, torch.cat([t, t.flip(0)]))
+        shown = to_uint8(self.generate(z, variant).numpy())
+        return animation(shown, [caption for _, caption in self.captioned(shown, variant)])
 
     def evaluate(self, variant: str, n: int = 10000) -> dict:
         """FD of n samples vs the real test set (beside its floor) and the judge's class coverage."""
