@@ -151,7 +151,11 @@ class Trainer:
         return self.run_dir / "state.pt"
 
     def save_state(self, step: int, objects: dict) -> None:
-        """Atomic: write a temp file then rename, so a kill -9 leaves the previous state intact."""
+        """Atomic: write a temp file then rename, so a kill -9 leaves the previous state intact. Under torchrun
+        every process calls it: the state holds one copy of the batch-norm running statistics, which differ per
+        process, so all processes first take their average (in an uninterrupted run as well), or a resumed run
+        would go on from rank 0's statistics on every process and end with other weights."""
+        self.average_buffers(*(v for v in objects.values() if isinstance(v, torch.nn.Module)))
         if not self.main:
             return
         state = {k: v.state_dict() for k, v in objects.items()}
