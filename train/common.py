@@ -38,7 +38,9 @@ except ModuleNotFoundError as e:
                      "(./run does it), or set PYTHONPATH to the repository root.") from None
 from xmgan.data import cache_dir, to_uint8
 from xmgan.env import hardware
+from xmgan.judges import Config as JudgeConfig, build_judge
 from xmgan.pipeline import grid
+from xmgan.weights import config_from_dict
 
 log = logging.getLogger("train")
 
@@ -339,9 +341,6 @@ def load_grown(module: torch.nn.Module, state: dict[str, torch.Tensor]) -> None:
 def load_teacher(device: torch.device, folder: Path | None = None) -> torch.nn.Module:
     """The frozen digit classifier of semantic-consistency losses (checkpoints/teacher/, trained by
     `train/train_judges.py --teacher`): its own weights and seed, never one of the evaluation judges."""
-    from xmgan.models.judge import Config as JudgeConfig, build_judge
-    from xmgan.pipeline import config_from_dict
-
     cfg, tensors = hub.load_checkpoint(folder or hub.resolve("teacher"))
     net = build_judge(config_from_dict(JudgeConfig, cfg["variants"]["digits4"]))
     net.load_state_dict(hub.variant_state(tensors, "digits4"))

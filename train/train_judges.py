@@ -17,7 +17,7 @@ from common import Trainer, base_parser, progress, tensors_from
 
 from xmgan.data import DOMAINS, load_images
 from xmgan.domains import domain_split, load_frames
-from xmgan.models.judge import Config, build_judge
+from xmgan.judges import Config, build_judge
 
 
 def shift(x: torch.Tensor, g: torch.Generator, max_shift: int = 2) -> torch.Tensor:

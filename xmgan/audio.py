@@ -18,7 +18,6 @@ from pathlib import Path
 import numpy as np
 
 from .errors import BadInput
-from .plots import spectrogram_image  # noqa: F401  (moved to plots; re-exported for today's in-flight code)
 
 MAX_FILE_BYTES = 50 * 2**20
 SILENCE_DBFS = -55.0     # an input whose loudest 50 ms window is quieter than this is "silent"

@@ -7,7 +7,7 @@
 - mnist_m: 32x32 colour as it is;
 - printed: 32x32 colour, rendered by train/make_printed_digits.py (coloured ink on light paper).
 Grey domains are replicated to 3 channels where a model works in colour. `for_judge` undoes the layout
-for each domain's judge (models/judge.py), and `user_frame` lays out a user's picture as a domain.
+for each domain's judge (xmgan.judges), and `user_frame` lays out a user's picture as a domain.
 """
 from __future__ import annotations
 

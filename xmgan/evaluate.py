@@ -28,11 +28,6 @@ from .errors import XmganError
 from .metrics import accuracy_report, goals_met
 from .registry import get_pipeline_class, list_models
 
-# Re-exported for today's in-flight model code that still imports them from here (2026-11-23); the
-# measures live in xmgan.metrics and the judges' feature reader in xmgan.judges.
-from .metrics import MCD_K, class_coverage, dtw_path, fd_block, frechet_distance, mcd  # noqa: E402,F401
-from .judges import real_features  # noqa: E402,F401
-
 log = logging.getLogger(__name__)
 TEACHER = "teacher"  # the translators' digit teacher (train/train_judges.py --teacher): measured, never a judge
 

@@ -19,9 +19,9 @@ from .data import to_float
 from .errors import XmganError
 from .judges import get_judges
 from .registry import ModelSpec
-from .weights import config_from_dict, load_variants
+from .weights import load_variants
 
-__all__ = ["Pipeline", "Route", "config_from_dict", "seeded_normal", "grid", "animation"]  # config_from_dict: re-exported (moved to weights)
+__all__ = ["Pipeline", "Route", "seeded_normal", "grid", "animation"]
 
 
 @dataclass(frozen=True)

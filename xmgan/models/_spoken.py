@@ -1,6 +1,6 @@
 """The spoken-digit judge: a small CNN that hears which digit (0-9) a log-mel spectrogram says.
 
-It plays for sound what `xmgan.models.judge` plays for images: evaluation (cmcgan's image -> sound
+It plays for sound what the image judges (`xmgan.judges`) play for images: evaluation (cmcgan's image -> sound
 direction) and the app's verdicts. Trained on the FSDD training split (takes 5-49) by
 `train/train_spoken_judge.py`, on the fixed-size log-mel of `xmgan.audio` (32 mel bands x 64 frames,
 1.008 s at 8 kHz, see `digit_window`), with random time shifts and, for half of each batch, the
@@ -20,7 +20,7 @@ from torch import nn
 
 from .. import audio, hub
 from ..data import load_speech
-from ..pipeline import config_from_dict
+from ..weights import config_from_dict
 
 log = logging.getLogger(__name__)
 MODEL_ID, VARIANT = "spoken_judge", "fsdd"

@@ -39,7 +39,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .. import audio
+from .. import audio, plots
 from ..errors import BadInput, XmganError
 from ..judges.wave import WaveJudge, get_wave_judge
 
@@ -513,7 +513,7 @@ def convert_for_app(value, source: str, target: str, converter) -> tuple:
     wav = read_speech(value)
     fn, src_stats, trg_stats = converter(source, target)
     out = convert_analysis(Analysis(wav), fn, src_stats, trg_stats)
-    image = audio.spectrogram_image([(f"input ({source})", wav), (f"converted to {target}", out)], audio.WORLD_SR)
+    image = plots.spectrogram_image([(f"input ({source})", wav), (f"converted to {target}", out)], audio.WORLD_SR)
     return audio.to_pcm(out, audio.WORLD_SR), image, verdict_text(source, target, wav, out)
 
 

@@ -193,8 +193,6 @@ class CycleganPipeline(Pipeline):
         x = torch.as_tensor(x, dtype=torch.float32)
         return torch.cat([g(x[i:i + batch]) for i in range(0, len(x), batch)]).numpy()
 
-    run = translate_batch  # the old name, kept for today's in-flight code (2026-11-23)
-
     def translate(self, image, direction: str = DIRECTIONS[0], variant: str | None = None) -> list[tuple[np.ndarray, str]]:
         """[input as the model sees it, translation, cycle reconstruction], each with its domain judge's reading."""
         variant = self.variant(variant)
@@ -253,6 +251,3 @@ class CycleganPipeline(Pipeline):
                 m["n_drawn"] = int(len(yd))
             out[f"{source}2{target}"] = m
         return {"by_direction": out}
-
-
-CycleGanPipeline = CycleganPipeline  # the old name, kept for today's in-flight code (2026-11-23)

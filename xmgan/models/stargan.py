@@ -227,8 +227,6 @@ class StarganPipeline(Pipeline):
         return torch.cat([G(x[i:i + batch], code[i:i + batch], None if z is None else z[i:i + batch])
                           for i in range(0, len(x), batch)]).numpy()
 
-    run = translate_batch  # the old name, kept for today's in-flight code (2026-11-23)
-
     def translate_all(self, image, source: str = "mnist", variant: str | None = None) -> list[tuple[np.ndarray, str]]:
         """[the input as the model sees it, then its translation into each of the four domains], each
         captioned with the domain judge's and the digit judge's readings."""
@@ -277,6 +275,3 @@ class StarganPipeline(Pipeline):
                     m["n_drawn"] = int(len(drawn[1]))
                 out[f"{source}2{target}"] = m
         return {"by_direction": out}
-
-
-StarGanPipeline = StarganPipeline  # the old name, kept for today's in-flight code (2026-11-23)
