@@ -175,19 +175,45 @@ class Trainer:
         return to_uint8(self._g(self.fixed_z, self.fixed_y).numpy())
 
     def read(self, samples: np.ndarray) -> tuple[float, int]:
-        """What the MNIST judge reads in the grid: (share legible, classes seen among the legible). Legible:
-        a confident digit, or (conditional) a sample read as its asked class."""
-        x = torch.from_numpy(samples).float().div(127.5).sub(1.0)[:, None]
-        with torch.inference_mode():
-            p = get_judges()["mnist"](x).softmax(-1)
-        conf, cls = p.max(-1)
-        ok = (cls == self.fixed_y) if self.s.conditional else (conf >= CONFIDENT)
-        share, seen = float(ok.float().mean()), len(set(cls[ok].tolist()))
+        """What the MNIST judge reads in the grid (`legibility`), recorded in the history."""
+        share, seen = legibility(samples, self.fixed_y.numpy() if self.s.conditional else None)
         h = self.history
         h.read_step.append(self.steps)
         h.legible.append(share)
         h.classes.append(seen)
         return share, seen
+
+
+def legibility(images: np.ndarray, asked: np.ndarray | None = None) -> tuple[float, int]:
+    """(N, 28, 28) uint8 -> (share legible, classes seen among the legible), as the MNIST judge reads them.
+    Legible: a confident digit (top class at >= CONFIDENT), or, given the asked classes, read as asked."""
+    x = torch.from_numpy(images).float().div(127.5).sub(1.0)[:, None]
+    with torch.inference_mode():
+        conf, cls = get_judges()["mnist"](x).softmax(-1).max(-1)
+    ok = (cls == torch.as_tensor(asked)) if asked is not None else (conf >= CONFIDENT)
+    return float(ok.float().mean()), len(set(cls[ok].tolist()))
+
+
+def baselines(conditional: bool, n: int = 600) -> dict:
+    """The same reading of real MNIST training digits, and of the shipped model's samples (trained for tens
+    of minutes) where its weights are here: the scale for the live figure."""
+    images, labels = load_mnist()
+    asked = np.arange(n) % 10
+    if conditional:
+        real = np.concatenate([images[labels == c][: n // 10] for c in range(10)])
+        out = {"real_mnist": legibility(real, np.repeat(np.arange(10), n // 10))[0]}
+    else:
+        out = {"real_mnist": legibility(images[:n])[0]}
+    try:
+        from . import load
+
+        if conditional:
+            out["shipped_cgan"] = legibility(load("cgan").images_for(asked, 0, "mnist"), asked)[0]
+        else:
+            out["shipped_gan"] = legibility(load("gan").images(0, n, "mnist"))[0]
+    except XmganError as e:  # no shipped weights here: the real-digit figure alone
+        log.info("no shipped model to compare with: %s", e)
+    return {k: round(v, 3) for k, v in out.items()}
 
 
 def curves(h: History, conditional: bool = False) -> np.ndarray:
@@ -389,7 +415,7 @@ def measure(conditional: bool, seconds: float, every_s: float = 5.0) -> dict:
     return {"conditional": conditional, "goal": goal, "seconds_to_goal": reached, "goal_met": reached is not None
             and reached <= goal["seconds"], "last": rows[-1] if rows else None, "best": best,
             "steps_per_s": round(t.steps / (time.time() - started), 1), "torch_threads": torch.get_num_threads(),
-            "settings": asdict(t.s)}
+            "settings": asdict(t.s), "same_reading_of": baselines(conditional)}
 
 
 def main() -> None:
