@@ -79,6 +79,9 @@ def test_one_training_per_server_with_pause_step_and_reset(mnist):
     assert lv.trainer is None and lv.busy_for("b") is None
     lv.start("b", live.Settings(batch=16))  # the next visitor's turn
     lv.reset("b")
+    lv.step_once("c", live.Settings(batch=16))  # from nothing: exactly one step, then paused
+    assert lv.trainer.steps == 1 and lv.state == "paused"
+    lv.reset("c")
     after = {p: p.stat().st_mtime for p in (ROOT / "checkpoints").rglob("*") if p.is_file()}
     assert after == before  # nothing written under checkpoints/
 

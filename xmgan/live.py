@@ -275,6 +275,7 @@ class Live:
         self.curves: np.ndarray | None = None
         self.started = self.last_seen = self.ended_at = 0.0
         self.thread: threading.Thread | None = None
+        self._data: tuple[np.ndarray, np.ndarray] | None = None
 
     # -- the owner's controls ---------------------------------------------------------------------------
     def busy_for(self, who: str) -> str | None:
@@ -286,16 +287,18 @@ class Live:
                         "time on this server. You are next in line when it ends: press Start again then.")
         return None
 
-    def start(self, who: str, settings: Settings) -> None:
-        """A fresh training with `settings`, owned by `who`, running (replaces who's own earlier one)."""
+    def start(self, who: str, settings: Settings, paused: bool = False) -> None:
+        """A fresh training with `settings`, owned by `who`, running (or paused before its first step);
+        it replaces who's own earlier one. Checked and claimed under the lock: two Starts, one winner."""
         settings.check()
-        if msg := self.busy_for(who):
-            raise XmganError(msg)
-        self.reset(who)
-        images, labels = self.data()  # DataNotFound says where it looked
         with self.lock:
-            self.trainer = Trainer(settings, images, labels)
-            self.owner, self.state, self.ended = who, "running", ""
+            if msg := self.busy_for(who):
+                raise XmganError(msg)
+            self.reset(who)
+            if self._data is None:
+                self._data = self.data()  # DataNotFound says where it looked; MNIST is read once
+            self.trainer = Trainer(settings, *self._data)
+            self.owner, self.state, self.ended = who, "paused" if paused else "running", ""
             self.started = self.last_seen = time.time()
             self.grid = grid(self.trainer.samples(), nrow=COLUMNS)
             self.thread = threading.Thread(target=self._work, args=(self.trainer,), daemon=True, name="live-train")
@@ -314,7 +317,7 @@ class Live:
     def step_once(self, who: str, settings: Settings | None = None) -> None:
         """Pause (or make a paused training) and take exactly one step, then read the grid."""
         if self.trainer is None or self.state in ("idle", "stopped"):
-            self.start(who, settings or Settings())
+            self.start(who, settings or Settings(), paused=True)
         with self.lock:
             if not self._mine(who):
                 raise XmganError(self.busy_for(who) or "There is no training of yours to step.")
