@@ -153,7 +153,7 @@ def test_input_defaults_live_in_the_spec():
                 want = spec.default(name)
                 assert want is not None, f"{model_id}: no default for input {name!r}"
                 shown = app.make_input(name, spec).value
-                assert shown == (class_names(spec.variants[0])[want] if name == "label" else want), (model_id, name)
+                assert shown == (class_names(spec.variants[0])[want] if name in ("label", "label_b") else want), (model_id, name)
                 if name != "variant":
                     assert sent[name] == want, (model_id, name)
 
