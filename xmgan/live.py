@@ -216,32 +216,6 @@ def baselines(conditional: bool, n: int = 600) -> dict:
     return {k: round(v, 3) for k, v in out.items()}
 
 
-def curves(h: History, conditional: bool = False) -> np.ndarray:
-    """The history as two panels side by side, large enough to read on a projector -> uint8 RGB: the
-    losses, and D's mean output on real and generated digits with the judge's legible share (all in 0-1)."""
-    fig = plots.figure(11, 3.3, 90, "constrained")
-    left, right = fig.subplots(1, 2)
-    keep = max(1, len(h.step) // 400)  # at most ~400 points a line
-    steps = h.step[::keep]
-    left.plot(steps, h.loss_d[::keep], color="#d62728", lw=1.6, label="D loss")
-    left.plot(steps, h.loss_g[::keep], color="#1f77b4", lw=1.6, label="G loss")
-    left.set_title("Losses (the lower side is winning)", fontsize=13)
-    right.plot(steps, h.d_real[::keep], color="#2ca02c", lw=1.6, label="D(real)")
-    right.plot(steps, h.d_fake[::keep], color="#ff7f0e", lw=1.6, label="D(fake)")
-    right.plot(h.read_step, h.legible, color="black", lw=2.4, marker="o", ms=3,
-               label="judge: " + ("asked class" if conditional else "confident digits"))
-    right.plot(h.read_step, [c / 10 for c in h.classes], color="grey", lw=1.6, ls="--",
-               label="judge: classes seen / 10")
-    right.set_ylim(-0.02, 1.02)
-    right.set_title("D's outputs and the judge's reading", fontsize=13)
-    for ax in (left, right):
-        ax.set_xlabel("step", fontsize=11)
-        ax.tick_params(labelsize=10)
-        ax.grid(alpha=0.3)
-        ax.legend(fontsize=10, loc="upper left", framealpha=0.8)
-    return plots.to_array(fig)
-
-
 @dataclass(frozen=True)
 class Snapshot:
     """What a page shows: the grid and the curves (uint8 images), the history so far, one status line,
@@ -370,7 +344,10 @@ class Live:
         samples = t.samples()
         t.read(samples)
         self.grid = grid(samples, nrow=COLUMNS)
-        self.curves = curves(t.history, t.s.conditional)
+        h = t.history
+        self.curves = plots.training_curves(h.step, h.loss_g, h.loss_d, h.d_real, h.d_fake, h.read_step, h.legible,
+                                            h.classes, "judge: asked class" if t.s.conditional else
+                                            "judge: confident digits")
 
     def _work(self, t: Trainer) -> None:
         torch.set_num_threads(1)  # one core at most, whatever else the server runs

@@ -8,6 +8,7 @@ becomes pixels.
 - `mel_image`, `digit_and_mel`: log-mel panels, and a digit beside a generated log-mel (CMCGAN);
 - `latent_background`, `mark_points`: the latent-space GAN's PCA scatter of both latent spaces, drawn once
   per variant, and the input's and mapped codes marked on a copy with numpy (a few ms per click).
+- `training_curves`: a GAN's losses, D's outputs and the judge's reading as it trains (the Train live tab).
 """
 from __future__ import annotations
 
@@ -138,3 +139,29 @@ def _dot(img: np.ndarray, x: float, y: float, fill: tuple, rim: tuple, r: float 
     d2 = (xs - x) ** 2 + (ys - y) ** 2
     patch[d2 <= r * r] = rim
     patch[d2 <= (r - 1.5) ** 2] = fill
+
+
+def training_curves(step: list[int], loss_g: list[float], loss_d: list[float], d_real: list[float],
+                    d_fake: list[float], read_step: list[int], legible: list[float], classes: list[int],
+                    legible_label: str = "judge: confident digits") -> np.ndarray:
+    """A GAN's training so far as two panels side by side, readable on a projector -> uint8 RGB: the losses,
+    and D's mean output on real and generated images with the judge's legible share and classes seen / 10
+    (all in 0-1). At most ~400 points a line."""
+    fig = figure(11, 3.3, 90, "constrained")
+    left, right = fig.subplots(1, 2)
+    keep = max(1, len(step) // 400)
+    left.plot(step[::keep], loss_d[::keep], color="#d62728", lw=1.6, label="D loss")
+    left.plot(step[::keep], loss_g[::keep], color="#1f77b4", lw=1.6, label="G loss")
+    left.set_title("Losses (the lower side is winning)", fontsize=13)
+    right.plot(step[::keep], d_real[::keep], color="#2ca02c", lw=1.6, label="D(real)")
+    right.plot(step[::keep], d_fake[::keep], color="#ff7f0e", lw=1.6, label="D(fake)")
+    right.plot(read_step, legible, color="black", lw=2.4, marker="o", ms=3, label=legible_label)
+    right.plot(read_step, [c / 10 for c in classes], color="grey", lw=1.6, ls="--", label="judge: classes seen / 10")
+    right.set_ylim(-0.02, 1.02)
+    right.set_title("D's outputs and the judge's reading", fontsize=13)
+    for ax in (left, right):
+        ax.set_xlabel("step", fontsize=11)
+        ax.tick_params(labelsize=10)
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=10, loc="upper left", framealpha=0.8)
+    return to_array(fig)
