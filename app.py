@@ -196,7 +196,8 @@ def build_tab(spec: xmgan.registry.ModelSpec, load=None) -> None:
     """One tab from a spec: a model's (weights from xmgan.load), or a view over several models whose
     object `load()` returns (the Compare tab; no metrics or card of its own)."""
     with gr.Tab(spec.tab, id=spec.id, elem_id=f"tab-{spec.id}"):
-        gr.Markdown(f"### {spec.title}\n{spec.description}  \nPaper: [{spec.paper}]({spec.paper_url})")
+        paper = f"Paper: [{spec.paper}]({spec.paper_url})" if spec.paper_url else spec.paper  # a view: no paper of its own
+        gr.Markdown(f"### {spec.title}\n{spec.description}  \n{paper}")
         widgets = {}
         media = [name for name in ("image", "audio") if name in spec.inputs]
         with gr.Row():
