@@ -108,3 +108,10 @@ def test_without_mnist_the_tab_says_where_it_looked(monkeypatch, tmp_path, no_to
     assert str(tmp_path) in live.mnist_status() and "mnist.npz" in live.mnist_status()
     with pytest.raises(XmganError, match="mnist"):
         live.Live().start("a", live.Settings())
+
+
+def test_the_preset_check_reports_what_each_line_talks_about():
+    rows = live.check_presets(seconds=0.5, every_s=0.2)
+    assert list(rows) == list(live.PRESETS)
+    for name, readings in rows.items():
+        assert readings and {"d_real", "d_fake", "loss_g", "legible", "classes", "spread"} <= set(readings[0]), name

@@ -13,6 +13,7 @@ Nothing here writes a file: the shipped weights are never touched.
 
     python -m xmgan.live --measure                  # the speed goal: seconds to 50% confident digits
     python -m xmgan.live --measure --conditional    # ... to 80% of samples read as their asked class
+    python -m xmgan.live --presets                  # 30 s of each preset: what its line says to look for
 """
 from __future__ import annotations
 
@@ -68,21 +69,21 @@ class Settings:
         return self
 
 
-# Classic failures to show, each with what to look for (the app shows the line beside the preset). Each
-# was run for 40-60 s on the shared 2-core CPU (seed 0) and showed what its line says.
+# Classic failures to show, each with what to look for (the app shows the line beside the preset). What each
+# line says was seen in `python -m xmgan.live --presets` (30 s each, seed 0, the shared 2-core CPU).
 PRESETS = {
     "Standard (DCGAN recipe)": (Settings(),
         "Noise turns into blobs, then strokes, then digits of every class within a minute; D(real) and "
         "D(fake) stay apart but neither side wins for long."),
     "Mode collapse (G outpaces a slow D)": (Settings(lr_g=5e-3, lr_d=1e-4),
-        "Within 20 s every sample in the grid is the same shape, whatever its noise: G found one picture "
-        "that fools D. The judge finds 1 class (or none) of 10."),
+        "Within 10 s every sample in the grid is the same shape, whatever its noise: G found one picture "
+        "that fools D, and D(real) and D(fake) both sit near 0.5. The judge finds 1 class (or none) of 10."),
     "D too strong (D learns 25x faster)": (Settings(lr_d=5e-3, d_steps=5, beta1=0.9),
-        "D(real) near 1, D(fake) near 0 and G's loss climbs: D tells fake from real too easily to teach G. "
-        "The grid stays broken strokes and noise; the judge reads almost nothing."),
+        "D(real) goes to 1, D(fake) to 0 and G's loss climbs past 10: D tells fake from real too easily to "
+        "teach G. The grid stays broken strokes; the judge finds 1 or 2 classes at most."),
     "Divergence (learning rate too high)": (Settings(lr_g=2e-2, lr_d=2e-2, beta1=0.9),
-        "The losses jump, then the grid saturates to white squares and never comes back: the updates "
-        "overshoot. The judge reads nothing."),
+        "Within seconds the grid goes blank (all black, later all white) and stays there: the updates "
+        "overshoot and G saturates. D(real) 1, D(fake) 0, G's loss 20 and more; the judge reads nothing."),
 }
 # The issue's speed goal (python -m xmgan.live --measure): 50% of the grid confident digits within 60 s
 # (and 8 of the 10 classes among them, so that one collapsed shape read confidently does not count), or,
@@ -398,17 +399,46 @@ def measure(conditional: bool, seconds: float, every_s: float = 5.0) -> dict:
             "settings": asdict(t.s), "same_reading_of": baselines(conditional)}
 
 
+def check_presets(seconds: float = 30.0, every_s: float = 10.0) -> dict:
+    """Run each preset for `seconds` (one thread) and record, every `every_s`, what its line talks about:
+    D's mean outputs and G's loss over the last 50 steps, the judge's reading, the grid's mean pixel and how
+    much its 60 samples differ from each other (mean per-pixel std across samples: ~0 when collapsed)."""
+    torch.set_num_threads(1)
+    images, labels = load_mnist()
+    out = {}
+    for name, (settings, _) in PRESETS.items():
+        t, started, rows = Trainer(settings, images, labels), time.time(), []
+        while time.time() - started < seconds:
+            t.step()
+            if time.time() - started >= every_s * (len(rows) + 1):
+                h, last = t.history, slice(-50, None)
+                samples = t.samples()
+                share, seen = t.read(samples)
+                rows.append({"s": round(time.time() - started), "step": t.steps,
+                             "d_real": round(float(np.mean(h.d_real[last])), 2),
+                             "d_fake": round(float(np.mean(h.d_fake[last])), 2),
+                             "loss_g": round(float(np.mean(h.loss_g[last])), 2), "legible": round(share, 2),
+                             "classes": seen, "pixel_mean": round(float(samples.mean()), 1),
+                             "spread": round(float(samples.astype(np.float32).std(0).mean()), 1)})
+                log.info("%s %s", name, rows[-1])
+        out[name] = rows
+    return out
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--measure", action="store_true", help="time the issue's speed goal on this machine")
+    ap.add_argument("--presets", action="store_true", help="run each preset for 30 s and print what it shows")
     ap.add_argument("--conditional", action="store_true")
-    ap.add_argument("--seconds", type=float, default=None, help="how long to train (default: 60, cGAN 90)")
+    ap.add_argument("--seconds", type=float, default=None, help="how long to train (default: 60, cGAN 90; presets 30)")
     a = ap.parse_args()
-    if not a.measure:
-        ap.error("nothing to do: pass --measure")
     logging.basicConfig(level=logging.INFO, format="%(message)s")
-    r = measure(a.conditional, a.seconds or GOALS[a.conditional]["seconds"])
-    print(json.dumps(r))
+    if a.presets:
+        print(json.dumps(check_presets(a.seconds or 30.0)))
+    elif a.measure:
+        print(json.dumps(measure(a.conditional, a.seconds or GOALS[a.conditional]["seconds"])))
+    else:
+        ap.error("nothing to do: pass --measure or --presets")
 
 
 if __name__ == "__main__":
