@@ -298,6 +298,10 @@ def live_action(method: str):
     return run
 
 
+def preset_note(name: str) -> str:
+    return f"**What to look for:** {live.PRESETS[name][1]}  \n*Press Start to train with these settings.*"
+
+
 def live_page_closed(request: gr.Request) -> None:
     """A closed page stops its training (the worker also stops when a page stops polling)."""
     LIVE.page_closed(request.session_hash)
@@ -314,7 +318,7 @@ def build_live_tab() -> None:
         with gr.Row():
             with gr.Column(scale=2):
                 preset = gr.Dropdown(list(live.PRESETS), value=first, label="Preset")
-                note = gr.Markdown(f"**What to look for:** {live.PRESETS[first][1]}", elem_classes="xm-hint")
+                note = gr.Markdown(preset_note(first), elem_classes="xm-hint", elem_id="live-note")
                 s = live.PRESETS[first][0]
                 with gr.Row():
                     lr_g = gr.Number(s.lr_g, label="Learning rate of G", minimum=1e-6, maximum=1)
@@ -341,7 +345,7 @@ def build_live_tab() -> None:
         timer = gr.Timer(1.0, active=False)
         controls = [lr_g, lr_d, batch, d_steps, beta1, conditional]
         outputs = [status, grid, plot, timer]
-        preset.change(lambda name: (f"**What to look for:** {live.PRESETS[name][1]}", *(
+        preset.change(lambda name: (preset_note(name), *(
             getattr(live.PRESETS[name][0], k) for k in ("lr_g", "lr_d", "batch", "d_steps", "beta1", "conditional"))),
             preset, [note, *controls], api_name=False)
         for method, button in buttons.items():

@@ -4,7 +4,7 @@ import time
 import numpy as np
 import pytest
 
-from conftest import ROOT
+from conftest import FIXTURE_DATA, ROOT
 from xmgan import XmganError, live
 
 
@@ -115,3 +115,17 @@ def test_the_preset_check_reports_what_each_line_talks_about():
     assert list(rows) == list(live.PRESETS)
     for name, readings in rows.items():
         assert readings and {"d_real", "d_fake", "loss_g", "legible", "classes", "spread"} <= set(readings[0]), name
+
+
+def test_the_tab_says_so_when_mnist_is_missing(monkeypatch, tmp_path):
+    """Built without MNIST, the Train live tab says where it looked; built with it, it says nothing of the kind."""
+    import app
+
+    monkeypatch.setenv("XMGAN_DATA", str(tmp_path))
+    monkeypatch.setenv("XMGAN_CACHE", str(tmp_path / "cache"))
+    demo = app.build_demo()
+    texts = [b.value for b in demo.blocks.values() if isinstance(getattr(b, "value", None), str)]
+    assert any("Training is not available here" in t and str(tmp_path) in t for t in texts)
+    monkeypatch.setenv("XMGAN_DATA", str(FIXTURE_DATA))  # with MNIST: no such line
+    texts = [b.value for b in app.build_demo().blocks.values() if isinstance(getattr(b, "value", None), str)]
+    assert not any("Training is not available here" in t for t in texts)
