@@ -370,8 +370,8 @@ class Live:
                     if now - last >= REPORT_EVERY_S:
                         self._report(t)
                         last = now
-            if not running:
-                time.sleep(0.05)
+            # outside the lock: a page's poll or button gets its turn (a lock is not fair to waiters)
+            time.sleep(0.0005 if running else 0.05)
 
 
 def measure(conditional: bool, seconds: float, every_s: float = 5.0) -> dict:
