@@ -43,6 +43,7 @@ def train(script, tmp_path, *args, wait=True, runs="runs", ck="ck", kill_after=N
     ("train_stargan.py", "stargan", "digits4", []),
     ("train_cmcgan.py", "cmcgan", "fsdd_mnist", []),
     ("train_spoken_judge.py", "spoken_judge", "fsdd", []),
+    ("train_spoken_wave_judge.py", "spoken_wave_judge", "fsdd", []),
     ("train_stargan_vc.py", "stargan_vc", "vcc2016", []),
     ("train_cyclegan_vc.py", "cyclegan_vc", "sf1_tm1", []),
 ])
@@ -51,7 +52,7 @@ def test_script_writes_a_loadable_checkpoint(tmp_path, script, model_id, variant
     folder = tmp_path / "ck" / model_id
     cfg = json.loads((folder / "config.json").read_text())
     assert cfg["variants"][variant]["training"]["steps"] == 4
-    judge = model_id in ("judges", "spoken_judge")  # evaluation classifiers: no samples, not a registered model
+    judge = model_id in ("judges", "spoken_judge", "spoken_wave_judge")  # evaluation classifiers: no samples, not a registered model
     assert list((tmp_path / "runs" / model_id / variant).glob("samples_*.png")) or judge
     if not judge:
         assert xmgan.load(model_id, folder=folder).variants == [variant]

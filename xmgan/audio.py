@@ -342,3 +342,90 @@ def convert_f0(f0: np.ndarray, src: tuple[float, float], trg: tuple[float, float
     v = f0 > 0
     out[v] = np.exp((np.log(f0[v]) - src[0]) / src[1] * trg[1] + trg[0])
     return out
+
+
+# ---- voice features of a spoken digit (cmcgan) -----------------------------------------------------------
+# A spoken digit as a fixed-size (VOICE_ROWS, VOICE_FRAMES) map of WORLD parameters that resynthesises well:
+# the `digit_window` (1.008 s at 8 kHz), analysed by WORLD every 16 ms (64 frames), each frame
+#   rows 0-27  the spectral envelope as a mel-cepstrum c0..c27 (all-pass alpha 0.31, SPTK's value for 8 kHz),
+#   row 28     log F0, interpolated through unvoiced frames, mapped from [log 60 Hz, log 500 Hz] to [-1, 1],
+#   row 29     voicing, +1 voiced / -1 unvoiced,
+#   rows 30-31 mean aperiodicity of 0-2 kHz and of 2-4 kHz, mapped from [0, 1] to [-1, 1].
+# The envelope rows are raw here; a model standardises them with statistics of its training data.
+# WORLD synthesis (`voice_to_wav`) turns any such map back into a waveform with real harmonics.
+VOICE_MCEP, VOICE_ALPHA, VOICE_FRAME_MS = 28, 0.31, 16.0
+VOICE_ROWS, VOICE_FRAMES = 32, MEL_FRAMES
+VOICE_F0_RANGE = (60.0, 500.0)
+VOICE_FFT = 512                      # CheapTrick's FFT size at 8 kHz with a 60 Hz floor
+
+
+def voice_features(window: np.ndarray, sr: int = MEL_SR) -> np.ndarray:
+    """A `digit_window` waveform (MEL_SAMPLES at 8 kHz) -> (VOICE_ROWS, VOICE_FRAMES) float32 (envelope raw)."""
+    import pyworld as pw
+
+    if sr != MEL_SR or len(window) != MEL_SAMPLES:
+        raise ValueError(f"voice_features takes a digit_window ({MEL_SAMPLES} samples at {MEL_SR} Hz)")
+    dither = np.random.default_rng(0).normal(0, 1e-4, len(window))      # WORLD needs no exact digital silence
+    x = np.ascontiguousarray(window, dtype=np.float64) + dither
+    lo, hi = VOICE_F0_RANGE
+    f0, t = pw.dio(x, sr, f0_floor=lo, f0_ceil=hi, frame_period=VOICE_FRAME_MS)
+    f0 = pw.stonemask(x, f0, t, sr)
+    sp = pw.cheaptrick(x, f0, t, sr, f0_floor=lo, fft_size=VOICE_FFT)
+    # threshold -1 skips D4C's voicing test ("LoveTrain"): at 8 kHz its default 0.85 calls all speech aperiodic
+    # (a whisper); DIO's F0 already says which frames are voiced.
+    ap = pw.d4c(x, f0, t, sr, fft_size=VOICE_FFT, threshold=-1.0)
+    ap = _steady_aperiodicity(ap, f0 > 0)
+    mc = sp_to_mcep(sp, VOICE_MCEP - 1, VOICE_ALPHA)                     # (T, 28)
+    voiced = f0 > 0
+    lf0 = np.log(np.clip(f0, lo, hi))
+    if voiced.any():                                                     # through unvoiced frames, ends held
+        lf0 = np.interp(np.arange(len(f0)), np.flatnonzero(voiced), lf0[voiced])
+    else:
+        lf0 = np.full(len(f0), np.log(120.0))
+    half = ap.shape[1] // 2
+    rows = [mc.T, ((lf0 - np.log(lo)) / np.log(hi / lo) * 2 - 1)[None], np.where(voiced, 1.0, -1.0)[None],
+            ap[:, :half].mean(1)[None] * 2 - 1, ap[:, half:].mean(1)[None] * 2 - 1]
+    return np.concatenate(rows)[:, :VOICE_FRAMES].astype(np.float32)
+
+
+def _steady_aperiodicity(ap: np.ndarray, voiced: np.ndarray) -> np.ndarray:
+    """D4C (pyworld 0.3.5) now and then returns a voiced frame as wholly aperiodic (all bins ~1), and not the
+    same frames from one call to the next (measured: 1-3 frames of 60 FSDD takes per call). Such frames get
+    the median of the utterance's other voiced frames, so the features of a recording are repeatable."""
+    flipped = voiced & (ap.mean(1) > 0.9)
+    steady = voiced & ~flipped
+    if flipped.any() and steady.any():
+        ap = ap.copy()
+        ap[flipped] = np.median(ap[steady], axis=0)
+    return ap
+
+
+def voice_to_wav(features: np.ndarray) -> np.ndarray:
+    """(VOICE_ROWS, T) voice features (envelope raw) -> float32 waveform at 8 kHz (WORLD synthesis)."""
+    f = np.asarray(features, dtype=np.float64)
+    lo, hi = VOICE_F0_RANGE
+    sp = mcep_to_sp(f[:VOICE_MCEP].T, VOICE_FFT, VOICE_ALPHA)
+    f0 = np.exp((np.clip(f[VOICE_MCEP], -1, 1) + 1) / 2 * np.log(hi / lo) + np.log(lo))
+    f0 = np.where(f[VOICE_MCEP + 1] > 0, f0, 0.0)
+    bins = VOICE_FFT // 2 + 1
+    ap = np.empty((f.shape[1], bins))
+    half = bins // 2
+    ap[:, :half] = np.clip((f[VOICE_MCEP + 2] + 1) / 2, 0.001, 1.0)[:, None]
+    ap[:, half:] = np.clip((f[VOICE_MCEP + 3] + 1) / 2, 0.001, 1.0)[:, None]
+    y = world_synthesize(f0, sp, ap, MEL_SR, length=MEL_SAMPLES, frame_period=VOICE_FRAME_MS)
+    return normalise_loudness(y) if np.abs(y).max() > 0 else y
+
+
+def voice_warp_matrix(ratio: float, order: int = VOICE_MCEP - 1, alpha: float = VOICE_ALPHA,
+                      n_bins: int = VOICE_FFT // 2 + 1) -> np.ndarray:
+    """(order+1, order+1) matrix W with mcep @ W = the mel-cepstrum of the envelope with every formant moved
+    by `ratio` in frequency (envelope'(f) = envelope(f / ratio), the top held): a vocal-tract-length warp.
+    Linear because the mel-cepstrum is a linear code of the log envelope."""
+    encode, decode = _mcep_matrices(order, alpha, n_bins)
+    src = np.clip(np.arange(n_bins) / ratio, 0, n_bins - 1)             # bin read for every output bin
+    lo = np.minimum(np.floor(src).astype(int), n_bins - 2)
+    frac = src - lo
+    interp = np.zeros((n_bins, n_bins))
+    interp[lo, np.arange(n_bins)] = 1 - frac
+    interp[lo + 1, np.arange(n_bins)] += frac
+    return decode @ interp @ encode

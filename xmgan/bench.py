@@ -35,6 +35,7 @@ TRAIN_SCRIPTS = [
     ("train_cyclegan.py", ["--pair", "mnist_mnist_m"]),
     ("train_stargan.py", []),                                                 # G steps (2 D steps each)
     ("train_spoken_judge.py", []),
+    ("train_spoken_wave_judge.py", []),
     ("train_cmcgan.py", []),
     ("train_stargan_vc.py", []),   # the first run builds the WORLD feature cache (~3 min)
     ("train_cyclegan_vc.py", []),

@@ -59,6 +59,8 @@ def run_model(model_id: str) -> dict:
     for v in pipe.variants:
         m = pipe.evaluate(v)
         out.update(m["by_direction"] if "by_direction" in m else {v: m})
+    if hasattr(pipe, "write_samples"):  # outputs to listen to beside the card (cmcgan's generated speech)
+        pipe.write_samples(hub.checkpoints_root() / model_id / "samples")
     return out
 
 

@@ -36,20 +36,35 @@ def spectrogram_image(panels: list[tuple[str, np.ndarray]], sr: int, n_fft: int 
     """Side-by-side log-magnitude spectrograms (one panel per (title, wav)) -> uint8 RGB image."""
     fig = figure(width_in * len(panels), height_in, 90, "constrained")
     axes = fig.subplots(1, len(panels), squeeze=False)[0]
-    hop = n_fft // 4
-    window = np.hanning(n_fft)
     for ax, (title, wav) in zip(axes, panels):
-        wav = np.asarray(wav, dtype=np.float64)
-        if len(wav) < n_fft:
-            wav = np.pad(wav, (0, n_fft - len(wav)))
-        frames = np.lib.stride_tricks.sliding_window_view(wav, n_fft)[::hop] * window
-        db = 20 * np.log10(np.abs(np.fft.rfft(frames, axis=1)).T + 1e-6)
-        ax.imshow(db, origin="lower", aspect="auto", cmap="magma", vmin=db.max() - 80, vmax=db.max(),
-                  extent=(0, len(wav) / sr, 0, sr / 2000))
-        ax.set_title(title, fontsize=10)
-        ax.set_xlabel("time (s)", fontsize=8)
-        ax.set_ylabel("kHz", fontsize=8)
-        ax.tick_params(labelsize=7)
+        _spectrogram_axes(ax, wav, sr, n_fft, title)
+    return to_array(fig)
+
+
+def _spectrogram_axes(ax, wav: np.ndarray, sr: int, n_fft: int, title: str) -> None:
+    hop = n_fft // 4
+    wav = np.asarray(wav, dtype=np.float64)
+    if len(wav) < n_fft:
+        wav = np.pad(wav, (0, n_fft - len(wav)))
+    frames = np.lib.stride_tricks.sliding_window_view(wav, n_fft)[::hop] * np.hanning(n_fft)
+    db = 20 * np.log10(np.abs(np.fft.rfft(frames, axis=1)).T + 1e-6)
+    ax.imshow(db, origin="lower", aspect="auto", cmap="magma", vmin=db.max() - 80, vmax=db.max(),
+              extent=(0, len(wav) / sr, 0, sr / 2000))
+    ax.set_title(title, fontsize=10)
+    ax.set_xlabel("time (s)", fontsize=8)
+    ax.set_ylabel("kHz", fontsize=8)
+    ax.tick_params(labelsize=7)
+
+
+def digit_and_spectrogram(image: np.ndarray, wav: np.ndarray, sr: int, title_image: str, title_sound: str,
+                          n_fft: int = 256) -> np.ndarray:
+    """A digit (H, W) uint8 beside the spectrogram of a waveform -> uint8 RGB."""
+    fig = figure(6.4, 2.4, 90, "constrained")
+    a1, a2 = fig.subplots(1, 2, width_ratios=[1, 2.2])
+    a1.imshow(image, cmap="gray", vmin=0, vmax=255)
+    a1.set_axis_off()
+    a1.set_title(title_image, fontsize=9)
+    _spectrogram_axes(a2, wav, sr, n_fft, title_sound)
     return to_array(fig)
 
 
@@ -69,17 +84,6 @@ def mel_image(mels: np.ndarray, titles: list[str], seconds: float, width_in: flo
     axes = fig.subplots(1, len(mels), squeeze=False)[0]
     for ax, m, title in zip(axes, mels, titles):
         _mel_axes(ax, m, seconds, title)
-    return to_array(fig)
-
-
-def digit_and_mel(image: np.ndarray, mel: np.ndarray, seconds: float, title_image: str, title_mel: str) -> np.ndarray:
-    """A digit (H, W) uint8 beside a log-mel (bands, frames) in [-1, 1] -> uint8 RGB."""
-    fig = figure(6.4, 2.4, 90, "constrained")
-    a1, a2 = fig.subplots(1, 2, width_ratios=[1, 2.2])
-    a1.imshow(image, cmap="gray", vmin=0, vmax=255)
-    a1.set_axis_off()
-    a1.set_title(title_image, fontsize=9)
-    _mel_axes(a2, mel, seconds, title_mel)
     return to_array(fig)
 
 
