@@ -70,13 +70,21 @@ def base_parser(description: str, steps: int, batch: int, lr: float) -> argparse
     p.add_argument("--losses-every", type=int, default=50,
                    help="append the losses to <runs>/<id>/<variant>/losses.jsonl every N steps (0: never)")
     p.add_argument("--sample-every", type=int, default=1000)
-    p.add_argument("--precision", choices=["bf16", "fp32"], default="bf16")
+    p.add_argument("--precision", choices=["auto", "bf16", "fp32"], default="auto",
+                   help="auto: bf16 autocast on CUDA and on CPUs with AVX-512 or AMX (about 1.8x faster there), "
+                        "fp32 elsewhere (on an AVX2-only CPU bf16 is emulated: about 15x slower)")
     p.add_argument("--threads", type=int, default=0, help="CPU threads (0: all cores / processes)")
     p.add_argument("--runs", type=Path, default=cache_dir() / "runs",
                    help="sample grids and resumable states (default $XMGAN_CACHE/runs, ~/.cache/xmgan/runs)")
     p.add_argument("--checkpoints", type=Path, default=None, help="where to write <id>/ (default checkpoints/)")
     p.add_argument("--no-save", action="store_true", help="do not write the checkpoint folder at the end")
     return p
+
+
+def fast_bf16_cpu() -> bool:
+    """Whether this CPU computes bf16 natively (AVX-512 or AMX); torch emulates it on AVX2, slowly."""
+    capability = torch.backends.cpu.get_cpu_capability()
+    return capability.startswith("AVX512") or "AMX" in capability
 
 
 class Trainer:
@@ -98,6 +106,8 @@ class Trainer:
             self.device = torch.device("cpu")
             threads = args.threads or max(1, (os.cpu_count() or 1) // self.world)
             torch.set_num_threads(threads)
+        if args.precision == "auto":
+            args.precision = "bf16" if cuda or fast_bf16_cpu() else "fp32"
         self.amp = args.precision == "bf16"
         self.run_dir = args.runs / model_id / variant
         self.run_dir.mkdir(parents=True, exist_ok=True)
