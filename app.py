@@ -125,8 +125,9 @@ def make_output(kind: str, label: str, pixelated: bool = True, few: bool = False
     if kind == "gallery":
         return gr.Gallery(label=label, columns=8, object_fit="contain", allow_preview=True,
                           elem_classes=crisp + ["xm-gallery"] + (["xm-few"] if few else []))
-    if kind == "image":
-        return gr.Image(label=label, type="numpy", format="png", elem_classes=crisp + ["xm-image"], show_label=True)
+    if kind in ("image", "plot"):  # a plot (a figure with text) is scaled smoothly, never pixelated
+        return gr.Image(label=label, type="numpy", format="png", elem_classes=(crisp if kind == "image" else [])
+                        + ["xm-image"], show_label=True)
     if kind == "animation":  # a GIF file: shown as it is (animated), downloadable
         return gr.Image(label=label, type="filepath", elem_classes=crisp + ["xm-image"], show_label=True)
     if kind == "text":

@@ -23,6 +23,24 @@ def test_class_coverage_detects_mode_collapse():
     assert uniform["classes_covered"] == 10 and abs(uniform["label_entropy_bits"] - np.log2(10)) < 1e-3
 
 
+def test_judge_read_gives_predicts_labels_with_the_verdicts_confidence():
+    """read(): predict's labels and features plus, per image, the confidence the app's verdicts print;
+    legible_rate counts the images read at >= 90% (the GAN's legible_rate)."""
+    import torch
+
+    from xmgan.data import class_names, load_images, to_float
+
+    x = to_float(load_images("mnist", "test").x[:64])
+    j = judges.get_judges()
+    labels, conf, feats = judges.read(j["mnist"], x, batch=20)  # batches of 20: the seams must not show
+    p_labels, p_feats = judges.predict(j["mnist"], x)
+    verdicts = j.verdicts("mnist", torch.from_numpy(x))
+    assert np.array_equal(labels, p_labels) and np.allclose(feats, p_feats)
+    assert [class_names("mnist")[k] for k in labels] == [name for name, _ in verdicts]
+    assert np.allclose(conf, [c for _, c in verdicts], atol=1e-5)
+    assert metrics.legible_rate(np.array([0.95, 0.9, 0.89, 0.2])) == 0.5  # >= 0.9 counts
+
+
 def test_goals_are_checked_both_ways():
     m = evaluate.with_goals("cgan", "mnist", {"accuracy": 0.995, "fd_ratio": 2.5})
     assert m["goals_met"] == {"accuracy": True, "fd_ratio_max": False}

@@ -31,15 +31,18 @@ def test_figures_are_rgb_and_deterministic():
     assert two.shape[1] > one.shape[1]  # a panel per log-mel, side by side
 
 
-def test_marked_points_change_only_pixels_near_them():
+def test_marked_points_are_drawn_where_their_codes_are_and_never_over_the_legend():
     rng = np.random.default_rng(0)
     panels = [(rng.normal(size=(100, 2)), rng.integers(0, 3, 100), t) for t in ("source", "target")]
     bg = plots.latent_background(panels, 3, ["0", "1", "2"], ("input", "mapped"))
-    marked = plots.mark_points(bg, [np.zeros((1, 2)), np.zeros((1, 2))])
-    assert not np.array_equal(marked, bg["image"])
-    rows, cols = np.nonzero((marked != bg["image"]).any(-1))
-    for m, _ in bg["axes"]:  # each panel's marker at the pixel its data origin maps to
-        x, y = m[:2, 2]
-        near = (abs(cols - x) <= 6) & (abs(rows - y) <= 6)
-        assert near.any()
-    assert len(rows) < 2 * 12 * 12  # two small discs, nothing else
+    before = bg["image"].copy()
+    codes = [np.zeros((1, 2)), np.array([[1.0, 1.0], [-1.0, 0.5]])]
+    marked = plots.mark_points(bg, codes)
+    assert np.array_equal(bg["image"], before)  # the cached background is not drawn on
+    assert np.array_equal(marked, plots.mark_points(bg, codes))  # the same codes, the same picture
+    rows, cols = np.nonzero((marked != before).any(-1))
+    for pts, (m, _) in zip(codes, bg["axes"]):  # a marker at the pixel each code maps to
+        for x, y in pts @ m[:2, :2].T + m[:2, 2]:
+            assert ((abs(cols - x) <= 6) & (abs(rows - y) <= 6)).any()
+    bottom = max(box[3] for _, box in bg["axes"])
+    assert rows.max() < bottom + 24  # the legend below the panels stays as it was

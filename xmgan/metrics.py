@@ -1,9 +1,10 @@
-"""Measures on plain numpy arrays: Frechet distance, accuracy reports, class coverage, DTW and
-mel-cepstral distortion. Nothing here knows a model or a judge (those sit above: `xmgan.judges` turns
-images and sounds into labels and features, `xmgan.evaluate` drives a model's evaluation).
+"""Measures on plain numpy arrays: Frechet distance, accuracy reports, class coverage, the legible share,
+DTW and mel-cepstral distortion. Nothing here knows a model or a judge (those sit above: `xmgan.judges`
+turns images and sounds into labels and features, `xmgan.evaluate` drives a model's evaluation).
 
 Every reported figure has its trivial baseline beside it: FD beside the real-train-vs-real-test floor
-(`fd_block`), MCD beside the no-conversion distortion (computed by the voice-conversion evaluation).
+(`fd_block`), MCD beside the no-conversion distortion (computed by the voice-conversion evaluation), the
+legible share of generated images beside that of real test images (the GAN's evaluation).
 """
 from __future__ import annotations
 
@@ -43,6 +44,15 @@ def class_coverage(labels: np.ndarray, n_classes: int, min_share: float = 0.02) 
         "class_histogram": [round(float(h), 4) for h in hist],
         "label_entropy_bits": round(float(-(p * np.log2(p)).sum()), 4),  # log2(10) = 3.32 is uniform
     }
+
+
+LEGIBLE = 0.9  # a "legible" image: the judge's top class at >= 90% softmax probability
+
+
+def legible_rate(confidences: np.ndarray, threshold: float = LEGIBLE) -> float:
+    """The share of images the judge reads with confidence >= threshold (confidences: top-class softmax
+    probability per image, (N,))."""
+    return round(float((np.asarray(confidences) >= threshold).mean()), 4)
 
 
 def goals_met(m: dict, goals: dict) -> dict:

@@ -2,15 +2,17 @@
 
 Plain inputs only (numpy arrays, titles, sample rates): nothing here knows a model. matplotlib is imported
 on first use (`import xmgan` stays cheap), with the Agg backend, and `to_array` is the one place a figure
-becomes pixels.
+becomes pixels (`mark_points` aside: it draws a few artists straight into a cached image's pixels).
 
 - `spectrogram_image`: side-by-side log-magnitude spectrograms of waveforms (the voice-conversion tabs);
 - `mel_image`, `digit_and_mel`: log-mel panels, and a digit beside a generated log-mel (CMCGAN);
 - `latent_background`, `mark_points`: the latent-space GAN's PCA scatter of both latent spaces, drawn once
-  per variant, and the input's and mapped codes marked on a copy with numpy (a few ms per click).
+  per variant, and the input's code z and its mapped codes z' (with arrows) drawn over a copy (~20 ms).
 - `training_curves`: a GAN's losses, D's outputs and the judge's reading as it trains (the Train live tab).
 """
 from __future__ import annotations
+
+import threading
 
 import numpy as np
 
@@ -87,62 +89,104 @@ def mel_image(mels: np.ndarray, titles: list[str], seconds: float, width_in: flo
     return to_array(fig)
 
 
+# the latent plot's two marker kinds (the class colours are tab10: never black or white) and the arrow
+Z_STYLE = dict(marker="*", ms=24, mfc="white", mec="black", mew=2.0)     # the input's code z
+Z2_STYLE = dict(marker="D", ms=11, mfc="black", mec="white", mew=1.5)    # its mapped codes z'
+ARROW = dict(color="black", lw=1.3, alpha=0.7)
+
+
 def latent_background(panels: list[tuple[np.ndarray, np.ndarray, str]], n_classes: int,
-                      class_labels: list[str], marker_labels: tuple[str, str]) -> dict:
-    """Scatter plots of 2-D points coloured by class, one panel per (points (N, 2), labels (N,), title),
-    a legend of `class_labels` and the two marker kinds -> {"image": uint8 RGB, "axes": per panel (affine
-    map from data coordinates to pixel (column, row), the panel's pixel box)} for `mark_points`."""
+                      class_labels: list[str], marker_labels: tuple[str, str],
+                      arrow_label: str = "mapping z → z'") -> dict:
+    """Scatter plots of 2-D points coloured by class, side by side, one panel per (points (N, 2), labels
+    (N,), title), axes "PCA 1" / "PCA 2", and a legend below them: `class_labels`, the two marker kinds
+    (`Z_STYLE`, `Z2_STYLE`) and the arrow. Sized to be read at ~500 px wide (the app's column) ->
+    {"image": uint8 RGB, "axes": per panel (affine map from data coordinates to pixel (column, row), the
+    panel's pixel box)} for `mark_points`."""
     from matplotlib.lines import Line2D
 
-    fig = figure(8, 4.2, 80)
+    fig = figure(9.2, 6.0, 100, "constrained")
+    fig.get_layout_engine().set(wspace=0.06)  # room between the panels for the arrows
     axes = fig.subplots(1, len(panels))
     colours = [f"C{k}" for k in range(10)]
-    for ax, (pts, lab, title) in zip(axes, panels):
+    for i, (ax, (pts, lab, title)) in enumerate(zip(axes, panels)):
         for k in range(n_classes):
-            ax.scatter(pts[lab == k, 0], pts[lab == k, 1], s=7, color=colours[k % 10], alpha=0.55, linewidths=0)
+            ax.scatter(pts[lab == k, 0], pts[lab == k, 1], s=16, color=colours[k % 10], alpha=0.6, linewidths=0)
         lo, hi = pts.min(0), pts.max(0)
         span = np.maximum(hi - lo, 1e-3)
-        ax.set_xlim(lo[0] - 0.12 * span[0], hi[0] + 0.12 * span[0])
-        ax.set_ylim(lo[1] - 0.12 * span[1], hi[1] + 0.12 * span[1])
-        ax.set_title(title, fontsize=10)
+        ax.set_xlim(lo[0] - 0.08 * span[0], hi[0] + 0.08 * span[0])
+        ax.set_ylim(lo[1] - 0.08 * span[1], hi[1] + 0.08 * span[1])
+        ax.set_title(title, fontsize=16)
+        ax.set_xlabel("PCA 1", fontsize=15)
+        ax.set_ylabel("PCA 2", fontsize=15, labelpad=4)
+        if i == len(panels) - 1 and i:  # the last panel's label on its right: the gap stays free for the arrows
+            ax.yaxis.set_label_position("right")
         ax.set_xticks([])
         ax.set_yticks([])
-    handles = [Line2D([], [], ls="", marker="o", color=colours[k % 10], label=class_labels[k]) for k in range(n_classes)]
-    handles += [Line2D([], [], ls="", marker="o", mfc="white", mec="black", label=marker_labels[0]),
-                Line2D([], [], ls="", marker="o", mfc="black", mec="black", label=marker_labels[1])]
-    fig.legend(handles=handles, loc="lower center", ncol=6, fontsize=7, frameon=False)
-    fig.subplots_adjust(left=0.02, right=0.98, top=0.92, bottom=0.2, wspace=0.05)
+    # the legend below the panels, five rows: the classes' columns, then a column of the markers and the arrow
+    blank = Line2D([], [], ls="", label=" ")
+    handles = [Line2D([], [], ls="", marker="o", ms=10, color=colours[k % 10], label=class_labels[k])
+               for k in range(n_classes)]
+    handles += [blank] * (-len(handles) % 5)
+    handles += [Line2D([], [], ls="", label=marker_labels[0], **{**Z_STYLE, "ms": 18}),
+                Line2D([], [], ls="", label=marker_labels[1], **Z2_STYLE),
+                Line2D([], [], label=arrow_label, **ARROW), blank, blank]
+    fig.legend(handles=handles, loc="outside lower center", ncol=len(handles) // 5, fontsize=15, frameon=False,
+               handlelength=1.2, labelspacing=0.35, columnspacing=1.2, borderaxespad=0.1)
     image = to_array(fig)
-    h = image.shape[0]
+    h, w = image.shape[:2]
     flip = np.array([[1, 0, 0], [0, -1, h], [0, 0, 1]], dtype=np.float64)  # display y-up -> pixel rows
     boxes = []
     for ax in axes:
         m = flip @ ax.transData.get_affine().get_matrix()
         x0, y0, x1, y1 = ax.bbox.extents
-        boxes.append((m, (x0 + 4, h - y1 + 4, x1 - 4, h - y0 - 4)))
-    return {"image": image, "axes": boxes}
+        boxes.append((m, (x0 + 8, h - y1 + 8, x1 - 8, h - y0 - 8)))
+    # a figure of the image's size for the markers, made once (a Figure costs ~50 ms), used under the lock
+    overlay = figure(w / 100, h / 100, 100)
+    return {"image": image, "axes": boxes, "overlay": overlay, "lock": threading.Lock()}
 
 
 def mark_points(background: dict, points: list[np.ndarray]) -> np.ndarray:
-    """A copy of a `latent_background` image with each panel's points (N, 2) marked: the first panel's as
-    white discs with a black rim, the second's as black discs with a white rim (no class colour is black
-    or white); points outside a panel are drawn at its edge."""
-    img = background["image"].copy()
-    styles = (((255, 255, 255), (0, 0, 0)), ((0, 0, 0), (255, 255, 255)))
-    for pts, (m, box), (fill, rim) in zip(points, background["axes"], styles):
-        for x, y in pts @ m[:2, :2].T + m[:2, 2]:
-            _dot(img, float(np.clip(x, box[0], box[2])), float(np.clip(y, box[1], box[3])), fill, rim)
-    return img
+    """A copy of a `latent_background` image with the first panel's points (the input's code z, (1, 2)) as
+    white stars, the second panel's (its mapped codes z', (N, 2)) as black diamonds, and an arrow from the
+    first point of the first panel to each point of the second; points outside a panel are drawn at its
+    edge. Drawn by matplotlib straight into a copy of the cached background's pixels (~20 ms a click)."""
+    from matplotlib.patches import FancyArrowPatch
+
+    img = background["image"]
+    h = img.shape[0]
+    at = []  # per panel: (K, 2) display coordinates (pixels, y up)
+    for pts, (m, box) in zip(points, background["axes"]):
+        xy = np.asarray(pts, dtype=np.float64).reshape(-1, 2) @ m[:2, :2].T + m[:2, 2]
+        xy = np.clip(xy, box[:2], box[2:])
+        at.append(np.stack([xy[:, 0], h - xy[:, 1]], 1))
+    artists = []
+    if len(at) > 1 and len(at[0]):
+        artists += [FancyArrowPatch(tuple(at[0][0]), tuple(end), transform=_pixels(), arrowstyle="-|>",
+                                    mutation_scale=14, shrinkA=12, shrinkB=7, connectionstyle="arc3,rad=-0.15",
+                                    **ARROW) for end in at[1]]
+    artists += [_markers(xy, style) for xy, style in zip(at, (Z_STYLE, Z2_STYLE))]
+    with background["lock"]:
+        fig = background["overlay"]
+        renderer = fig.canvas.get_renderer()
+        buf = np.asarray(renderer.buffer_rgba())  # (H, W, 4), the renderer's own pixels
+        buf[..., :3], buf[..., 3] = img, 255
+        for artist in artists:
+            artist.set_figure(fig)
+            artist.draw(renderer)
+        return buf[..., :3].copy()
 
 
-def _dot(img: np.ndarray, x: float, y: float, fill: tuple, rim: tuple, r: float = 4.5) -> None:
-    """A filled disc with a rim, centred at pixel (x = column, y = row)."""
-    top, left = max(int(y - r), 0), max(int(x - r), 0)
-    patch = img[top:int(y + r) + 2, left:int(x + r) + 2]  # a view: drawing into it draws into img
-    ys, xs = np.ogrid[top:top + patch.shape[0], left:left + patch.shape[1]]
-    d2 = (xs - x) ** 2 + (ys - y) ** 2
-    patch[d2 <= r * r] = rim
-    patch[d2 <= (r - 1.5) ** 2] = fill
+def _pixels():
+    from matplotlib.transforms import IdentityTransform
+
+    return IdentityTransform()  # display coordinates: pixels from the bottom left
+
+
+def _markers(xy: np.ndarray, style: dict):
+    from matplotlib.lines import Line2D
+
+    return Line2D(xy[:, 0], xy[:, 1], ls="", transform=_pixels(), **style)
 
 
 def training_curves(step: list[int], loss_g: list[float], loss_d: list[float], d_real: list[float],

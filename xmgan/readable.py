@@ -30,6 +30,8 @@ NAMES = {
     "fd_ratio_judge_b": "Fréchet distance ÷ real-vs-real, judge set B",
     "classes_covered": "Classes produced (of 10)",
     "label_entropy_bits": "Spread over classes",
+    "legible_rate": "Read by the judge with ≥ 90% confidence",
+    "real_baseline_legible_rate": "Read by the judge with ≥ 90% confidence, real test digits",
     "judge_accuracy_real_eval": "Speaker judge on real evaluation speech",
     "mean_judge_target_rate": "Heard as the target speaker (mean)",
     "min_judge_target_rate": "Heard as the target speaker (worst direction)",

@@ -30,9 +30,10 @@ class Action:
     the pipeline receives whatever the widget gives and normalises it with xmgan.images), audio
     (microphone or upload: `(rate, samples)` or a file path, normalised with xmgan.audio.read_audio), and
     any name the spec lists in `choices` (a picker of those values, e.g. "source", "target", "direction").
-    Output kinds: gallery (list of (uint8 image, caption)), image (uint8 array, e.g. a plot rendered with
-    matplotlib), text (markdown), audio ((rate, int16 samples), playable and downloadable), animation (the
-    path of an animated GIF).
+    Output kinds: gallery (list of (uint8 image, caption)), image (uint8 array, e.g. a grid of digits, shown
+    with crisp pixels), plot (uint8 array of a matplotlib figure with text, scaled smoothly), text
+    (markdown), audio ((rate, int16 samples), playable and downloadable), animation (the path of an
+    animated GIF).
     """
     method: str
     label: str

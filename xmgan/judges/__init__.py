@@ -4,13 +4,14 @@ Evaluation uses them to score generated and translated outputs (accuracy, Freche
 features) and the app prints their verdicts. This package sits below the models, beside `xmgan.metrics`:
 models and `xmgan.evaluate` import it; it imports no model and no `evaluate`.
 
-    from xmgan.judges import get_judges, predict, real_features
+    from xmgan.judges import get_judges, predict, read, real_features
     judge = get_judges()["mnist"]               # the first judge set (checkpoints/judges/)
     labels, feats = predict(judge, x)           # x (N, C, H, W) in [-1, 1]
+    labels, conf, feats = read(judge, x)        # and the judge's confidence in each label
     get_judges("judges_b")                      # the second, independent judge set (checkpoints/judges_b/)
     available()                                 # ("judges",) or ("judges", "judges_b")
 
-- `image`: the networks (`Judge` "cnn", `JudgeB` "resnet_gn", `build_judge`, `predict`);
+- `image`: the networks (`Judge` "cnn", `JudgeB` "resnet_gn", `build_judge`, `predict`, `read`);
 - `sets`: the judge sets, their goals, the one loader and cache, the judges' own test accuracy;
 - `translation`: a translation read by every judge set present, the lower figure counting.
 The waveform judges (speaker, spoken digit) are in `wave`; the log-mel spoken-digit judge still lives beside
@@ -18,8 +19,8 @@ its model (`xmgan.models._spoken`) until it moves here.
 """
 from __future__ import annotations
 
-from .image import ARCHS, Config, Judge, JudgeB, build_judge, predict
+from .image import ARCHS, Config, Judge, JudgeB, build_judge, predict, read
 from .sets import FIRST, GOALS, SETS, Judges, available, get_judges, real_features, test_accuracy
 
-__all__ = ["ARCHS", "Config", "Judge", "JudgeB", "build_judge", "predict", "FIRST", "GOALS", "SETS", "Judges",
+__all__ = ["ARCHS", "Config", "Judge", "JudgeB", "build_judge", "predict", "read", "FIRST", "GOALS", "SETS", "Judges",
            "available", "get_judges", "real_features", "test_accuracy"]

@@ -126,14 +126,23 @@ def build_judge(config: Config) -> nn.Module:
     return ARCHS[config.arch](config)
 
 
-def predict(judge: nn.Module, x: np.ndarray | torch.Tensor, batch: int = 500) -> tuple[np.ndarray, np.ndarray]:
-    """(labels, features) for float images in [-1, 1], (N, C, H, W)."""
-    labels, feats = [], []
+def read(judge: nn.Module, x: np.ndarray | torch.Tensor, batch: int = 500) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(labels, confidences, features) for float images in [-1, 1], (N, C, H, W); a confidence is the
+    softmax probability of the label, as `Judges.verdicts` gives it."""
+    labels, confs, feats = [], [], []
     judge.eval()
     with torch.inference_mode():
         for i in range(0, len(x), batch):
             xb = torch.as_tensor(x[i:i + batch]).float()
             f = judge.features(xb)
-            labels.append(judge.head(f).argmax(-1).numpy())
+            conf, cls = judge.head(f).softmax(-1).max(-1)
+            labels.append(cls.numpy())
+            confs.append(conf.numpy().astype(np.float64))
             feats.append(f.numpy().astype(np.float64))
-    return np.concatenate(labels), np.concatenate(feats)
+    return np.concatenate(labels), np.concatenate(confs), np.concatenate(feats)
+
+
+def predict(judge: nn.Module, x: np.ndarray | torch.Tensor, batch: int = 500) -> tuple[np.ndarray, np.ndarray]:
+    """(labels, features) for float images in [-1, 1], (N, C, H, W)."""
+    labels, _, feats = read(judge, x, batch)
+    return labels, feats

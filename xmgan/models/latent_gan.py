@@ -199,7 +199,7 @@ SPEC = ModelSpec(
     task="image->image",
     variants=tuple(TASKS),
     variant_label="Task",
-    actions=(Action("translate", "Translate", ("variant", "image", "seed", "count"), ("gallery", "image"),
+    actions=(Action("translate", "Translate", ("variant", "image", "seed", "count"), ("gallery", "plot"),
                     ("Your input as the model sees it, its VAE reconstruction, then one translation per noise draw",
                      "Both latent spaces (PCA): your input's code and its mapped codes")),),
     hints={"mnist_0to5": "a handwritten digit from 0 to 4: draw one or click an MNIST example. It is centred "
@@ -294,7 +294,7 @@ class LatentGanPipeline(Pipeline):
         return [Route("latent_gan", v, v, self.config(v).source, self.config(v).target, f"Latent-space GAN ({v})",
                       lambda image, v=v: run(image, v)) for v in self.variants if self.config(v).source == source]
 
-    # -- the latent plot: a cached matplotlib background, markers drawn with numpy (a few ms) ----------
+    # -- the latent plot: a cached matplotlib background, markers and arrows drawn over it (~20 ms) ----
     _plot_lock = threading.Lock()
 
     def _plot_background(self, variant: str | None) -> dict:
@@ -343,12 +343,15 @@ def _render_background(nets: nn.ModuleDict, c: Config) -> dict:
     """Both latent spaces' PCA scatter, coloured by class pair (xmgan.plots.latent_background)."""
     src, tgt = class_names(c.source), class_names(c.target)
     panels = [(nets["vae1"].pca_points.numpy(), nets["vae1"].pca_labels.numpy(),
-               f"source: {c.source} {_span(c.source_classes)}, VAE codes (PCA)"),
+               f"source latent z: {_name(c.source, c.source_classes)}"),
               (nets["vae2"].pca_points.numpy(), nets["vae2"].pca_labels.numpy(),
-               f"target: {c.target} {_span(c.target_classes)}, VAE codes (PCA)")]
-    return plots.latent_background(panels, c.n_classes, [f"{src[k]} → {tgt[k + c.offset]}" for k in range(c.n_classes)],
-                                   ("input z", "mapped z' = G1(z, eps)"))
+               f"target latent z′: {_name(c.target, c.target_classes)}")]
+    pairs = [f"{src[k]} → {tgt[k + c.offset]}" for k in range(c.n_classes)]
+    return plots.latent_background(panels, c.n_classes, pairs, ("your input's code z", "mapped z′ = G1(z, ε)"),
+                                   "G1, one arrow per noise draw ε")
 
 
-def _span(classes: list[int]) -> str:
-    return f"{classes[0]}-{classes[-1]}" if len(classes) < 10 else "(all classes)"
+def _name(domain: str, classes: list[int]) -> str:
+    """'MNIST 0-4', 'Fashion-MNIST', 'USPS': a domain, and its classes where they are not all of them."""
+    name = {"mnist": "MNIST", "usps": "USPS", "fashion": "Fashion-MNIST"}.get(domain, domain)
+    return f"{name} {classes[0]}-{classes[-1]}" if len(classes) < len(class_names(domain)) else name
