@@ -360,14 +360,23 @@ def build_live_tab() -> None:
                    concurrency_limit=None)
 
 
+TOOL_BUILDERS = {  # registry.TOOLS: how each teaching tab is built
+    "compare": lambda: build_tab(compare.SPEC, load=compare.Comparison),  # every translator's routes
+    "live": lambda: build_live_tab(),
+}
+
+
 def build_demo() -> gr.Blocks:
     with gr.Blocks(title="xmgan") as demo:
         gr.Markdown(INTRO)
         with gr.Tabs():
-            for model_id in xmgan.list_models():
-                build_tab(xmgan.get_spec(model_id))
-            build_tab(compare.SPEC, load=compare.Comparison)  # every translator's routes (xmgan.compare)
-            build_live_tab()
+            for tab in xmgan.registry.TABS:  # the models, then the teaching tabs (registry.TOOLS)
+                if tab in xmgan.registry.MODELS:
+                    build_tab(xmgan.get_spec(tab))
+                elif tab in TOOL_BUILDERS:
+                    TOOL_BUILDERS[tab]()
+                else:
+                    raise ValueError(f"app.py has no builder for the registry's tab {tab!r}")
         demo.load(None, js=ARM_BRUSH)
         demo.unload(live_page_closed)
     return demo

@@ -202,3 +202,16 @@ def test_live_bad_settings_get_a_sentence(client):
 
     with pytest.raises(AppError, match="greater than maximum value 1"):  # Gradio checks the widget's bounds
         client.predict(**{**LIVE_CONTROLS, "lr_g": 3.0}, api_name="/live_start")
+
+
+def test_tabs_are_the_registry_s_in_its_order():
+    """registry.TABS (the models, then the teaching tabs) is what the app builds, in that order."""
+    import gradio as gr
+
+    import app
+    import xmgan
+
+    demo = app.build_demo()
+    tabs = [b.id for b in demo.blocks.values() if isinstance(b, gr.Tab)]
+    assert tabs == list(xmgan.registry.TABS)
+    assert set(app.TOOL_BUILDERS) == set(xmgan.registry.TOOLS)

@@ -14,6 +14,11 @@ from .errors import XmganError
 # Every registered model, in tab order: xmgan/models/<id>.py registers it when imported (on first use, so
 # `import xmgan` stays cheap). Adding a model is adding its file and its id here.
 MODELS = ("gan", "cgan", "dtn", "latent_gan", "cyclegan", "stargan", "cyclegan_vc", "stargan_vc", "cmcgan")
+# The teaching tabs, after the models, in tab order: views over several models (xmgan.compare, a ModelSpec
+# whose routes are every translator's) and the live training (xmgan.live, which streams and so has its own
+# layout in app.py). The app builds exactly TABS, in this order, and refuses an id it has no builder for.
+TOOLS = ("compare", "live")
+TABS = MODELS + TOOLS
 
 TASK_KINDS = ("sample", "image->image", "audio->audio", "audio<->image")
 # The start value of each input: the one place the app's widgets, the bench and the tests read it from
