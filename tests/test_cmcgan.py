@@ -96,7 +96,7 @@ def test_any_rate_and_channels_give_the_same_features(pipe):
 
 
 def test_shipped_spoken_judge_hears_the_fixture_test_digits():
-    from xmgan.models._spoken import fsdd_mels, hear, load_spoken_judge
+    from xmgan.judges.spoken import fsdd_mels, hear, load_spoken_judge
 
     x, y, _ = fsdd_mels("test")
     acc = (hear(load_spoken_judge(), x).argmax(-1) == y).float().mean()

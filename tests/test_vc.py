@@ -13,9 +13,9 @@ import torch
 from conftest import ROOT
 from xmgan import audio
 from xmgan.errors import BadInput
+from xmgan.judges import speech as vm
 from xmgan.judges import wave as sw
 from xmgan.models import _vc
-from xmgan.models import _vc_measure as vm
 from xmgan.models.cyclegan_vc import CycleganVcPipeline
 from xmgan.models.stargan_vc import StarganVcPipeline
 

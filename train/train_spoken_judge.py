@@ -12,7 +12,7 @@ from common import Trainer, base_parser, progress
 
 from xmgan import hub
 from xmgan.env import hardware
-from xmgan.models import _spoken as S
+from xmgan.judges import spoken as S
 
 
 def shift_frames(x: torch.Tensor, g: torch.Generator, max_shift: int = 8) -> torch.Tensor:
@@ -71,7 +71,7 @@ def main() -> None:
         t1 = time.time()
         m = S.evaluate(net)
         stamp = {"date": date.today().isoformat(), "hardware": hardware(),
-                 "command": "python -m xmgan.models._spoken", "seconds": round(time.time() - t1, 1)}
+                 "command": "python -m xmgan.judges.spoken", "seconds": round(time.time() - t1, 1)}
         goals_met = {k: m[k] >= v for k, v in S.GOALS.items()}
         hub.write_metrics(S.MODEL_ID, S.VARIANT, {**m, "goals": S.GOALS, "goals_met": goals_met, "evaluated": stamp},
                           args.checkpoints)

@@ -71,7 +71,7 @@ JUDGES = {
                           "generated); its test split has the same six speakers as its training split.",
                           "audio-classification"),
     "spoken_judge": ("Spoken-digit judge (evaluation classifier)",
-                     "A small CNN (`xmgan/models/_spoken.py`) that hears which digit (0-9) a 32-band x "
+                     "A small CNN (`xmgan/judges/spoken.py`) that hears which digit (0-9) a 32-band x "
                      "64-frame log-mel spectrogram (8 kHz, 1.008 s) says. xmgan uses it to judge cmcgan's "
                      "generated speech (after Griffin-Lim) and to caption the app's audio. Its test split has "
                      "the same six speakers as its training split: new takes of known voices, not new "

@@ -14,8 +14,10 @@ models and `xmgan.evaluate` import it; it imports no model and no `evaluate`.
 - `image`: the networks (`Judge` "cnn", `JudgeB` "resnet_gn", `build_judge`, `predict`, `read`);
 - `sets`: the judge sets, their goals, the one loader and cache, the judges' own test accuracy;
 - `translation`: a translation read by every judge set present, the lower figure counting.
-The waveform judges (speaker, spoken digit) are in `wave`; the log-mel spoken-digit judge still lives beside
-its model (`xmgan.models._spoken`) until it moves here.
+The sound judges and measures are submodules, imported by name (`from xmgan.judges import wave`): `wave`, the
+waveform judges (speaker, spoken digit) and the sound judges' one cache; `spoken`, the log-mel spoken-digit
+judge (`python -m xmgan.judges.spoken` evaluates it); `speech`, MCD and log F0 of converted speech by a
+toolchain of their own.
 """
 from __future__ import annotations
 

@@ -141,7 +141,9 @@ class WaveJudge:
         return np.array([int(self.probs(w, sr).argmax()) for w in wavs], dtype=np.int64)
 
 
-_cache: dict[str, WaveJudge | None] = {}  # the one cache of waveform judges; None: weights missing
+# The one cache of sound judges, by checkpoint id: the waveform judges here and the log-mel spoken-digit judge
+# (`spoken.load_spoken_judge`). None: weights missing.
+_cache: dict[str, WaveJudge | nn.Module | None] = {}
 
 
 def get_wave_judge(judge_id: str = "speaker_wave_judge") -> WaveJudge | None:

@@ -17,14 +17,14 @@ analysed from the waveform high-passed at 70 Hz (`analyze`): the VCC2016 recordi
 60 Hz in their pauses, which WORLD turned into an audible broadband hum in the converted silences (10-15 dB
 above the input's own floor); F0 is taken from the waveform as it is.
 
-Coding floor (measured by `evaluate_directions` with the independent toolchain of _vc_measure): the target's
+Coding floor (measured by `evaluate_directions` with the independent toolchain of xmgan.judges.speech): the target's
 own recording analysed, coded as above (c1..c35 standardised and back, c0, full aperiodicity) and
 resynthesised scores about the same MCD as the vocoder alone (Harvest + CheapTrick + D4C, full envelope),
 so 35 coefficients lose nothing the measure can see.
 
 Evaluation (`evaluate_directions`) never uses the converters' features: converted waveforms are re-analysed
-by _vc_measure and heard by the waveform speaker judge (xmgan.judges.wave), beside the baselines (no conversion,
-the same pipeline with the generator replaced by the identity, resynthesis, the vocoder floor).
+by xmgan.judges.speech and heard by the waveform speaker judge (xmgan.judges.wave), beside the baselines (no
+conversion, the same pipeline with the generator replaced by the identity, resynthesis, the vocoder floor).
 """
 from __future__ import annotations
 
@@ -41,6 +41,7 @@ from torch import nn
 
 from .. import audio, plots
 from ..errors import BadInput, XmganError
+from ..judges import speech as vm  # the independent measuring toolchain (MCD, log F0)
 from ..judges.wave import WaveJudge, get_wave_judge
 
 log = logging.getLogger(__name__)
@@ -539,8 +540,6 @@ class EvalMemo:
     def __init__(self, judge):
         import inspect
 
-        from . import _vc_measure as vm
-
         from ..data import SPEECH_DATASETS, data_dir
 
         src = data_dir() / SPEECH_DATASETS["vcc2016"]
@@ -567,13 +566,11 @@ class EvalMemo:
         return v.tolist() if v.ndim else float(v)
 
     def measured(self, key: str, compute):
-        from ._vc_measure import Measured
-
         if key + "|mcep" not in self.data:
             m = compute()
             self.data[key + "|mcep"], self.data[key + "|f0"] = m.mcep, m.f0
             self.dirty = True
-        return Measured(self.data[key + "|mcep"], self.data[key + "|f0"])
+        return vm.Measured(self.data[key + "|mcep"], self.data[key + "|f0"])
 
     def save(self) -> None:
         if self.dirty:
@@ -590,7 +587,7 @@ def _mean(v) -> float:
 
 def evaluate_directions(converter_for, directions: list[tuple[str, str]], limit: int | None = None) -> dict:
     """Convert the evaluation sentences (200001-200054) of each source speaker to each target and measure the
-    *waveforms* with tools that share nothing with the converter: MCD by _vc_measure (re-analysis, its own
+    *waveforms* with tools that share nothing with the converter: MCD by xmgan.judges.speech (re-analysis, its own
     mel-cepstrum, DTW) against the target speaker's recording of the same sentence, log-F0 RMSE and
     correlation along the same path, and the waveform speaker judge (xmgan.judges.wave). Beside the model, per
     direction: no conversion (source recording vs target recording), the identity pipeline (the generator
@@ -604,7 +601,7 @@ def evaluate_directions(converter_for, directions: list[tuple[str, str]], limit:
     from tqdm import tqdm
 
     from ..data import load_speech
-    from . import _vc_measure as vm
+
     speech = load_speech("vcc2016")
     judge = WaveJudge("speaker_wave_judge")
     memo = EvalMemo(judge)

@@ -65,6 +65,7 @@ from ..data import load_images, load_speech, to_float, to_uint8
 from ..errors import XmganError
 from ..images import digit_like_mnist
 from ..judges import available, get_judges, predict, real_features
+from ..judges.spoken import hear, load_spoken_judge, mels_of
 from ..judges.wave import get_wave_judge
 from ..metrics import accuracy_report, class_coverage, fd_block
 from ..pipeline import Pipeline, seeded_normal
@@ -258,8 +259,6 @@ def fsdd_voice(split: str, exclude: str = "") -> tuple[np.ndarray, np.ndarray, n
 def heard(wavs: list[np.ndarray], sr: int = au.MEL_SR) -> dict[str, np.ndarray]:
     """Each spoken-digit judge's reading (N,) of waveforms, by judge: "wave" (the waveform judge, its own
     80-band front end at 16 kHz) and "logmel" (the first spoken-digit judge, a 32-band log-mel at 8 kHz)."""
-    from ._spoken import hear, load_spoken_judge, mels_of
-
     out = {}
     judge = get_wave_judge("spoken_wave_judge")
     if judge is not None:

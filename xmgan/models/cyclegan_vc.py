@@ -22,7 +22,7 @@ Implemented (`arch="vc2"`), and what differs from the paper:
 `arch="v1"` (the CycleGAN-VC 1-D generator of the first shipped weights) still loads.
 
 Evaluation (`evaluate`, _vc.evaluate_directions): the 54 evaluation sentences converted in both directions and
-*heard*, not read from the converter's features: MCD by an independent re-analysis (_vc_measure) against the
+*heard*, not read from the converter's features: MCD by an independent re-analysis (xmgan.judges.speech) against the
 real target speaker's same sentence, beside no conversion, the identity pipeline (generator = identity), the
 coding floor and the vocoder floor; the waveform speaker judge (xmgan.judges.wave); log-F0 RMSE/correlation.
 """

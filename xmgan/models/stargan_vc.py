@@ -22,7 +22,7 @@ Implemented (`arch="vc2"`), and what differs from the paper:
 `arch="v1"` (StarGAN-VC's 1-D G with code channels and a classifier C, the first shipped weights) still loads.
 
 Evaluation (`evaluate`, _vc.evaluate_directions): the 54 evaluation sentences of every source speaker converted
-to each other speaker and *heard*: MCD by an independent re-analysis (_vc_measure) against the real target
+to each other speaker and *heard*: MCD by an independent re-analysis (xmgan.judges.speech) against the real target
 speaker's same sentence beside no conversion, the identity pipeline, the coding and vocoder floors; the
 waveform speaker judge (xmgan.judges.wave); log-F0 RMSE and correlation.
 """

@@ -10,8 +10,9 @@ onto a fine warped-frequency grid (2048 points) and taking its cosine transform.
 10/ln10 * sqrt(2 * sum_{d=1..24} (c_d - c'_d)^2) dB per frame, c0 (energy) left out, frames of the speech
 stretch (first to last voiced frame, plus 50 ms) aligned by dynamic time warping on c1..c24 and averaged.
 
-Self-contained (numpy, scipy, pyworld, librosa's DTW): it imports no model code, so it can move into the
-measuring layer (`xmgan/metrics.py`) as is.
+Part of the measuring layer: self-contained (numpy, scipy, pyworld, librosa's DTW), it imports no model code;
+the voice-conversion evaluation (`xmgan.models._vc.evaluate_directions`) imports it. Not in `xmgan.metrics`,
+which stays pure numpy.
 """
 from __future__ import annotations
 

@@ -1,18 +1,22 @@
 """The spoken-digit judge: a small CNN that hears which digit (0-9) a log-mel spectrogram says.
 
-It plays for sound what the image judges (`xmgan.judges`) play for images: evaluation (cmcgan's image -> sound
-direction) and the app's verdicts. Trained on the FSDD training split (takes 5-49) by
+It plays for sound what the image judges (`xmgan.judges.image`) play for images: evaluation (cmcgan's
+image -> sound direction) and the app's verdicts; beside it, `xmgan.judges.wave`'s spoken-digit judge listens
+to the waveform through a front end of its own. Trained on the FSDD training split (takes 5-49) by
 `train/train_spoken_judge.py`, on the fixed-size log-mel of `xmgan.audio` (32 mel bands x 64 frames,
 1.008 s at 8 kHz, see `digit_window`), with random time shifts and, for half of each batch, the
 utterance passed through log-mel -> Griffin-Lim -> log-mel, so that it hears resynthesised speech
 (what cmcgan outputs) as well as it hears real speech. Goal: >= 95% on the FSDD test split (takes 0-4).
 
-    python -m xmgan.models._spoken     # test accuracy (real and resynthesised) -> checkpoints/spoken_judge/metrics.json
+    python -m xmgan.judges.spoken     # test accuracy (real and resynthesised) -> checkpoints/spoken_judge/metrics.json
 """
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -20,7 +24,9 @@ from torch import nn
 
 from .. import audio, hub
 from ..data import load_speech
-from ..weights import config_from_dict
+from ..env import hardware
+from ..weights import load_variants
+from . import wave
 
 log = logging.getLogger(__name__)
 MODEL_ID, VARIANT = "spoken_judge", "fsdd"
@@ -79,19 +85,15 @@ def resynthesised(mels: torch.Tensor, batch: int = 250, n_iter: int = 32) -> tor
     return torch.cat(out)
 
 
-def load_spoken_judge(folder=None) -> SpokenJudge:
-    """The shipped judge (checkpoints/spoken_judge/ or the Hub), cached per process."""
-    key = str(folder)
-    if key not in _cache:
-        folder = folder or hub.resolve(MODEL_ID)
-        cfg, tensors = hub.load_checkpoint(folder)
-        judge = SpokenJudge(config_from_dict(Config, cfg["variants"][VARIANT]))
-        judge.load_state_dict(hub.variant_state(tensors, VARIANT))
-        _cache[key] = judge.eval()
-    return _cache[key]
-
-
-_cache: dict[str, SpokenJudge] = {}
+def load_spoken_judge(folder: str | Path | None = None) -> SpokenJudge:
+    """The shipped judge (checkpoints/spoken_judge/ or the Hub), loaded once per process by the loader the
+    image judges use (`xmgan.weights.load_variants`) into the sound judges' one cache (`wave`'s, by checkpoint
+    id); a `folder` given is loaded from, uncached. Missing weights raise WeightsNotFound."""
+    if folder is not None:
+        return load_variants(Path(folder), Config, SpokenJudge)[0][VARIANT]
+    if wave._cache.get(MODEL_ID) is None:
+        wave._cache[MODEL_ID] = load_variants(hub.resolve(MODEL_ID), Config, SpokenJudge)[0][VARIANT]
+    return wave._cache[MODEL_ID]
 
 
 @torch.inference_mode()
@@ -114,17 +116,12 @@ def evaluate(judge: SpokenJudge | None = None) -> dict:
 
 
 def main() -> None:
-    import time
-    from datetime import date
-
-    from ..env import hardware
-
     logging.basicConfig(level=logging.INFO)
     torch.set_num_threads(1)
     t0 = time.time()
     m = evaluate()
     goals_met = {k: m[k] >= v for k, v in GOALS.items()}
-    stamp = {"date": date.today().isoformat(), "hardware": hardware(), "command": "python -m xmgan.models._spoken",
+    stamp = {"date": date.today().isoformat(), "hardware": hardware(), "command": "python -m xmgan.judges.spoken",
              "seconds": round(time.time() - t0, 1)}
     hub.write_metrics(MODEL_ID, VARIANT, {**m, "goals": GOALS, "goals_met": goals_met, "evaluated": stamp})
     print(f"{MODEL_ID}/{VARIANT}: {m}")
