@@ -10,7 +10,7 @@ the 2-1-2D gated CNN generator (xmgan/models/_vc.Generator212), 2-D gated PatchG
 GAN loss, cycle loss x10, identity-mapping loss x5 for the first --id-steps steps and then off, 128-frame
 segments, Adam 2e-4 (G) / 1e-4 (D), betas (0.5, 0.999). Writes checkpoints/cyclegan_vc/ (variant sf1_tm1);
 then run `python -m xmgan.evaluate cyclegan_vc`. The first run of any VC script computes the WORLD features
-of the corpus (about 3 minutes, cached under runs/world_cache/).
+of the corpus (about 3 minutes, cached under ~/.cache/xmgan/world_cache/, $XMGAN_CACHE).
 """
 import copy
 

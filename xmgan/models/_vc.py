@@ -40,6 +40,8 @@ import torch.nn.functional as F
 from torch import nn
 
 from .. import audio, plots
+from ..data import SPEECH_DATASETS, data_dir, load_speech
+from ..data import cache_dir as data_cache_dir
 from ..errors import BadInput, XmganError
 from ..judges import speech as vm  # the independent measuring toolchain (MCD, log F0)
 from ..judges.wave import WaveJudge, get_wave_judge
@@ -82,8 +84,9 @@ def highpass(wav: np.ndarray, sr: int = audio.WORLD_SR) -> np.ndarray:
 
 # ---- features of the corpus ------------------------------------------------------------------------------
 def cache_dir() -> Path:
+    """WORLD features of the corpus: $XMGAN_WORLD_CACHE, default <xmgan's cache>/world_cache."""
     env = os.environ.get("XMGAN_WORLD_CACHE")
-    return Path(env) if env else Path(__file__).resolve().parents[2] / "runs" / "world_cache"
+    return Path(env) if env else data_cache_dir() / "world_cache"
 
 
 @dataclass
@@ -123,7 +126,6 @@ def corpus_features(name: str = "vcc2016") -> CorpusFeatures:
     float16), which needs neither pyworld nor the corpus (a GPU box)."""
     if os.environ.get(FEATURES_ENV):
         return _read_features(Path(os.environ[FEATURES_ENV]))
-    from ..data import SPEECH_DATASETS, data_dir, load_speech
 
     folder = data_dir()
     src = folder / SPEECH_DATASETS[name] if folder else None
@@ -540,7 +542,6 @@ class EvalMemo:
     def __init__(self, judge):
         import inspect
 
-        from ..data import SPEECH_DATASETS, data_dir
 
         src = data_dir() / SPEECH_DATASETS["vcc2016"]
         code = "".join(inspect.getsource(f) for f in (analyze, highpass, convert_analysis, world_floor, Analysis))
@@ -600,7 +601,6 @@ def evaluate_directions(converter_for, directions: list[tuple[str, str]], limit:
 
     from tqdm import tqdm
 
-    from ..data import load_speech
 
     speech = load_speech("vcc2016")
     judge = WaveJudge("speaker_wave_judge")
