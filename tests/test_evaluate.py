@@ -23,6 +23,17 @@ def test_class_coverage_detects_mode_collapse():
     assert uniform["classes_covered"] == 10 and abs(uniform["label_entropy_bits"] - np.log2(10)) < 1e-3
 
 
+def test_style_consistency_tells_collapse_from_variety():
+    """Translations as varied as the real images score about 1; one picture per class whatever the input, 0."""
+    rng = np.random.default_rng(0)
+    real, y = rng.normal(size=(400, 16)), np.arange(400) % 4
+    varied = metrics.style_consistency(rng.normal(size=(400, 16)), y, real, y, range(4))
+    collapsed = metrics.style_consistency(np.repeat(real[y == 0][:1], 400, 0) + 1e-3 * y[:, None], y, real, y, range(4))
+    assert abs(varied["style_consistency"] - 1.0) < 0.05
+    assert collapsed["style_consistency"] < 0.01
+    assert len(varied["per_class_style_consistency"]) == 4
+    assert abs(metrics.mean_pairwise_distance(np.array([[0.0, 0.0], [3.0, 4.0], [0.0, 0.0]])) - 10 / 3) < 1e-9
+
 def test_judge_read_gives_predicts_labels_with_the_verdicts_confidence():
     """read(): predict's labels and features plus, per image, the confidence the app's verdicts print;
     legible_rate counts the images read at >= 90% (the GAN's legible_rate)."""

@@ -4,11 +4,35 @@
     python train/train_latent_gan.py --task mnist2fashion    # MNIST -> Fashion-MNIST
     python train/train_latent_gan.py --task usps2mnist       # USPS -> MNIST
     python train/train_latent_gan.py --task usps2mnist --resume
+    python train/train_latent_gan.py --task usps2mnist --init-from checkpoints/latent_gan --vae-steps 0 \
+        --steps 40000 --max-minutes 20 --threads 1 --precision fp32
+        # continue the shipped weights of the task: stage 2 only (the shipped VAEs, frozen), with the
+        # semantic-consistency loss; time-boxed
 --steps counts both stages: steps 0 .. --vae-steps - 1 train the two VAEs (stage 1); the rest train the
 mappers and latent discriminators with the VAEs frozen (stage 2). Defaults: 10,000 + 10,000 steps, about
 14 min per task on 2 CPU cores shared with another training run (--threads 1: 19 and 37 steps/s); where
 other jobs share the cores, pass --threads 1 (two processes each using every core slow both down tenfold).
 Writes the task into checkpoints/latent_gan/; then run `python -m xmgan.evaluate latent_gan`.
+
+--init-from checkpoints/latent_gan loads the task's (variant's) shipped weights (VAEs, mappers (the shipped
+EMA ones), discriminators) with fresh optimisers; with --vae-steps 0 training goes straight to stage 2 on
+the shipped VAEs (a shorter --vae-steps fine-tunes them first). --max-minutes stops at the time box (the
+learning rate stays constant: the shipped mappers are EMAs, which smooth the end of training).
+
+Departures from the paper, beside those listed in xmgan/models/latent_gan.py (mismatched pairs, EMA):
+- Semantic consistency (CyCADA, Hoffman et al. 2018; issue 17), not in Lu 2018: in stage 2 the frozen digit
+  teacher (checkpoints/teacher/, train/train_judges.py --teacher: all four digit domains in the shared
+  32x32 layout, never an evaluation judge) reads the decoded translation vae2.decode(G1(z1, eps)) and its
+  cross-entropy against the source's class pair (target class = source class + offset; for mnist_0to5 the
+  digit + 5) is added to G1's loss. The VAEs stay frozen as in the paper's stage 2: the gradient flows
+  through the frozen decoder into the mapper only. --sem-weight defaults to 1.0 where the task's target is
+  a digit domain (mnist_0to5, usps2mnist) and 0 for mnist2fashion: there is no Fashion-MNIST teacher
+  (train_judges.py --teacher trains the digit teacher only), and the evaluation's Fashion judge must not
+  serve as one. --sem-weight-g2 (default 0) adds the same loss for G2 (into the source domain, always
+  digits); off by default because G2 is neither shown by the app nor evaluated and it doubles the cost.
+  The loss is computed on the first --sem-batch pairs of each stage-2 batch: the teacher's forward and
+  backward pass dominates a stage-2 step on CPU (--sem-batch 32 on one thread: ~9 steps/s against ~27
+  without the loss).
 """
 import copy
 import json
@@ -18,8 +42,11 @@ import time
 import torch
 import torch.nn.functional as F
 
-from common import Trainer, base_parser, progress, shipped_state, update_ema
+from common import Trainer, base_parser, load_teacher, progress, shipped_state, update_ema
 
+from xmgan.data import DOMAINS
+from xmgan.domains import with_channels
+from xmgan.layers import frame_digits
 from xmgan.models.latent_gan import TASKS, Config, LatentGanPipeline, for_task, load_domain
 
 log = logging.getLogger("train")
@@ -59,6 +86,12 @@ class PairSampler:
         return self.mu[i] + self.std[i] * torch.randn(self.mu[i].shape, generator=g)  # a posterior sample
 
 
+def teacher_frame(x: torch.Tensor) -> torch.Tensor:
+    """Decoded digits (B, 1, 28, 28) in [-1, 1] -> the teacher's input (B, 3, 32, 32): the shared layout of
+    xmgan.domains, as load_frames prepares MNIST (padded by 2 px) and USPS (a 20 px digit box, as here)."""
+    return with_channels(frame_digits(x, 32), 3)
+
+
 def bce(logits: torch.Tensor, real: bool) -> torch.Tensor:
     return F.binary_cross_entropy_with_logits(logits, torch.full_like(logits, float(real)))
 
@@ -78,9 +111,22 @@ def main() -> None:
     p.add_argument("--noise-weight", type=float, default=1.0, help="noise pairs (z, eps) as D negatives")
     p.add_argument("--mismatch-weight", type=float, default=1.0,
                    help="real pairs of non-corresponding classes as D negatives (not in the paper; 0: off)")
+    p.add_argument("--sem-weight", type=float, default=None,
+                   help="semantic consistency: the frozen digit teacher's cross-entropy of the decoded translation "
+                        "against the source's class (not in the paper; default 1.0 where the target is digits, "
+                        "0 for mnist2fashion)")
+    p.add_argument("--sem-weight-g2", type=float, default=0.0,
+                   help="the same loss for G2 (into the source domain; 0: off, G2 is not shown nor evaluated)")
+    p.add_argument("--sem-batch", type=int, default=32, help="stage-2 pairs per step and direction the teacher reads")
     args = p.parse_args()
-    if not 0 < args.vae_steps < args.steps:
-        p.error("--vae-steps must be between 0 and --steps (it is the stage-1 part of --steps)")
+    if args.sem_weight is None:
+        args.sem_weight = 1.0 if TASKS[args.task]["target"] in DOMAINS else 0.0
+    elif args.sem_weight and TASKS[args.task]["target"] not in DOMAINS:
+        p.error(f"--sem-weight: no teacher reads {TASKS[args.task]['target']} (the digit teacher only)")
+    if not 0 <= args.vae_steps < args.steps:
+        p.error("--vae-steps must be from 0 to below --steps (it is the stage-1 part of --steps)")
+    if args.vae_steps == 0 and args.init_from is None and not args.resume:
+        p.error("--vae-steps 0 needs trained VAEs: pass --init-from checkpoints/latent_gan (or --resume)")
     tr = Trainer("latent_gan", args.task, args)
 
     config = for_task(args.task, latent_dim=args.latent_dim, width=args.width, hidden=args.hidden)
@@ -88,6 +134,7 @@ def main() -> None:
     x2, y2 = load_domain(config.target, "train", config.target_classes)
     pair1, pair2 = y1, y2 - config.offset  # class-pair index 0..n_classes-1 in both domains
     nets = LatentGanPipeline.build(config)
+    tr.init_from(nets)  # the variant args.task of the folder (the shipped G1, G2 are the EMA ones)
     vae1, vae2, G1, G2, D1, D2 = (tr.prepare(nets[k]) for k in NETS)
     # Shipped mappers are EMAs of the trained ones (see train_gan.py), not part of the paper.
     G1_ema, G2_ema = (copy.deepcopy(G).eval().requires_grad_(False) for G in (G1, G2))
@@ -97,6 +144,12 @@ def main() -> None:
     objects = {"vae1": vae1, "vae2": vae2, "G1": G1, "G2": G2, "D1": D1, "D2": D2, "G1_ema": G1_ema,
                "G2_ema": G2_ema, "opt_vae": opt_vae, "opt_g": opt_g, "opt_d": opt_d}
     start = tr.load_state(objects)  # the step says the stage: < --vae-steps is stage 1
+    # The teacher reads the decoded translations into each digit domain (G1: into the target, G2: into the source).
+    sem_dirs = [(name, w, offset) for name, w, dom, offset in (("G1", args.sem_weight, config.target, config.offset),
+                                                                ("G2", args.sem_weight_g2, config.source, 0))
+                if w and dom in DOMAINS]
+    teacher = load_teacher(tr.device) if sem_dirs else None
+    log.info("semantic consistency: %s", ", ".join(f"{name} weight {w}" for name, w, _ in sem_dirs) or "off")
 
     # Fixed sample inputs: the first 8 images of each domain; one source image per class for stage 2.
     show1, show2 = x1[:8].to(tr.device), x2[:8].to(tr.device)
@@ -110,6 +163,8 @@ def main() -> None:
     timing = {"stage1": [0, 0.0], "stage2": [0, 0.0]}  # steps, seconds (this session)
     bar = progress(start, args.steps, tr.main)
     for step in bar:
+        if tr.stop(step):
+            break
         g = tr.generator(step)
         t0 = time.time()
         if step < args.vae_steps:
@@ -165,11 +220,21 @@ def main() -> None:
             tr.sync(D1, D2)
             opt_d.step()
 
-            # G: non-saturating loss plus the paper's small pull of G(z, eps) towards eps (keeps the noise in use).
+            # G: non-saturating loss plus the paper's small pull of G(z, eps) towards eps (keeps the noise in use),
+            # plus (ours) the teacher's cross-entropy of the decoded translation against the source's class.
             with tr.autocast():
                 adv = bce(D1(z1, f2), True) + bce(D2(z2, f1), True)
                 reg = ((f2.float() - e1) ** 2).mean() + ((f1.float() - e2) ** 2).mean()
                 loss_g = adv + args.reg_weight * reg
+                sem = torch.zeros((), device=tr.device)
+                m = min(args.sem_batch, n)
+                for name, w, offset in sem_dirs:  # decoders frozen: the gradient reaches the mapper only
+                    fake, vae = (f2, vae2) if name == "G1" else (f1, vae1)
+                    x_fake = vae.decode(fake[:m].float())  # (m, 1, 28, 28) in [-1, 1]
+                    want = k[:m].to(tr.device) + offset  # the class in the decoded domain
+                    ce = F.cross_entropy(teacher(teacher_frame(x_fake)).float(), want)
+                    sem = sem + ce.detach()
+                    loss_g = loss_g + w * ce
             opt_g.zero_grad(set_to_none=True)
             loss_g.backward()
             tr.sync(G1, G2)
@@ -179,7 +244,8 @@ def main() -> None:
             timing["stage2"][0] += 1
             timing["stage2"][1] += time.time() - t0
             if step % 50 == 0:
-                bar.set_postfix(d=f"{loss_d.item():.3f}", g=f"{adv.item():.3f}", reg=f"{reg.item():.2f}", refresh=False)
+                bar.set_postfix(d=f"{loss_d.item():.3f}", g=f"{adv.item():.3f}", reg=f"{reg.item():.2f}",
+                                sem=f"{sem.item():.3f}", refresh=False)
             if (step + 1) % args.sample_every == 0 or step + 1 == args.steps:
                 with torch.no_grad():  # one row per source class: input, reconstruction, 6 translations
                     mu = vae1.encode(show_src)[0]
@@ -200,7 +266,10 @@ def main() -> None:
         x, y = load_domain(dom, "test", classes)
         vae.cpu().fit_pca(x, y - classes[0], config.plot_per_class)
     shipped = {"vae1": vae1, "vae2": vae2, "G1": G1_ema, "G2": G2_ema, "D1": D1, "D2": D2}
-    tr.finish(config, shipped_state(**shipped))
+    tr.finish(config, shipped_state(**shipped),
+              extra={"vae_steps": args.vae_steps, "sem_weight": args.sem_weight, "sem_weight_g2": args.sem_weight_g2,
+                     "sem_batch": args.sem_batch,
+                     "init_from": str(args.init_from) if args.init_from else None})
 
 
 if __name__ == "__main__":

@@ -1,6 +1,7 @@
 """Measures on plain numpy arrays: Frechet distance, accuracy reports, class coverage, the legible share,
-DTW and mel-cepstral distortion. Nothing here knows a model or a judge (those sit above: `xmgan.judges`
-turns images and sounds into labels and features, `xmgan.evaluate` drives a model's evaluation).
+the style consistency of translations, DTW and mel-cepstral distortion. Nothing here knows a model or a
+judge (those sit above: `xmgan.judges` turns images and sounds into labels and features,
+`xmgan.evaluate` drives a model's evaluation).
 
 Every reported figure has its trivial baseline beside it: FD beside the real-train-vs-real-test floor
 (`fd_block`), MCD beside the no-conversion distortion (computed by the voice-conversion evaluation), the
@@ -53,6 +54,33 @@ def legible_rate(confidences: np.ndarray, threshold: float = LEGIBLE) -> float:
     """The share of images the judge reads with confidence >= threshold (confidences: top-class softmax
     probability per image, (N,))."""
     return round(float((np.asarray(confidences) >= threshold).mean()), 4)
+
+
+def mean_pairwise_distance(x: np.ndarray) -> float:
+    """Mean Euclidean distance over all pairs i < j of the rows of x (N, D) (N >= 2)."""
+    x = np.asarray(x, dtype=np.float64).reshape(len(x), -1)
+    sq = (x * x).sum(1)
+    d2 = np.clip(sq[:, None] + sq[None, :] - 2.0 * (x @ x.T), 0.0, None)
+    iu = np.triu_indices(len(x), k=1)
+    return float(np.sqrt(d2[iu]).mean())
+
+
+def style_consistency(fake: np.ndarray, fake_labels: np.ndarray, real: np.ndarray, real_labels: np.ndarray,
+                      classes, max_per_class: int = 500) -> dict:
+    """How much translations vary with their input: per class, the mean pairwise pixel distance of
+    translations of different inputs of that class divided by that of real target-domain images of that
+    class (the first `max_per_class` of each), averaged over the classes with at least two of each.
+    1.0: as varied as real images of the class; near 0: one picture per class whatever the input."""
+    ratios = []
+    for c in classes:
+        f, r = fake[fake_labels == c][:max_per_class], real[real_labels == c][:max_per_class]
+        if len(f) < 2 or len(r) < 2:
+            ratios.append(None)
+            continue
+        ratios.append(round(mean_pairwise_distance(f) / mean_pairwise_distance(r), 4))
+    seen = [q for q in ratios if q is not None]
+    return {"style_consistency": round(float(np.mean(seen)), 4) if seen else None,
+            "per_class_style_consistency": ratios}
 
 
 def goals_met(m: dict, goals: dict) -> dict:
