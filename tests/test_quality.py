@@ -114,10 +114,10 @@ def test_gan_draws_legible_digits_of_every_class():
     labels, feats = judges.predict(judge["mnist"], to_float(imgs))
     figures = {"legible": float((conf >= 0.9).mean()), **class_coverage(labels, 10),
                **fd_block(feats, *judges.real_features(judge["mnist"], "mnist"))}
-    check("gan/mnist", figures, {"legible": 0.46,             # measured 0.5020
+    check("gan/mnist", figures, {"legible": 0.56,             # measured 0.6180 (2026-11-23 21:55; was 0.5020)
                                  "classes_covered": 10,       # measured 10
-                                 "label_entropy_bits": 3.2,   # measured 3.2989 (uniform: 3.32)
-                                 "fd_ratio_max": 1.2})        # measured 1.01 (fd 66.8 / floor 65.9)
+                                 "label_entropy_bits": 3.2,   # measured 3.3050 (uniform: 3.32)
+                                 "fd_ratio_max": 1.1})        # measured 0.91 (was 1.01)
 
 
 @pytest.mark.parametrize("variant,bar", [
