@@ -362,7 +362,7 @@ def build_live_tab() -> None:
 
 TOOL_BUILDERS = {  # registry.TOOLS: how each teaching tab is built
     "compare": lambda: build_tab(compare.SPEC, load=compare.Comparison),  # every translator's routes
-    "live": lambda: build_live_tab(),
+    "live": build_live_tab,
 }
 
 

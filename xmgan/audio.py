@@ -374,9 +374,9 @@ def voice_features(window: np.ndarray, sr: int = MEL_SR) -> np.ndarray:
     # threshold -1 skips D4C's voicing test ("LoveTrain"): at 8 kHz its default 0.85 calls all speech aperiodic
     # (a whisper); DIO's F0 already says which frames are voiced.
     ap = pw.d4c(x, f0, t, sr, fft_size=VOICE_FFT, threshold=-1.0)
-    ap = _steady_aperiodicity(ap, f0 > 0)
-    mc = sp_to_mcep(sp, VOICE_MCEP - 1, VOICE_ALPHA)                     # (T, 28)
     voiced = f0 > 0
+    ap = _steady_aperiodicity(ap, voiced)
+    mc = sp_to_mcep(sp, VOICE_MCEP - 1, VOICE_ALPHA)                     # (T, 28)
     lf0 = np.log(np.clip(f0, lo, hi))
     if voiced.any():                                                     # through unvoiced frames, ends held
         lf0 = np.interp(np.arange(len(f0)), np.flatnonzero(voiced), lf0[voiced])

@@ -33,13 +33,14 @@ from . import plots
 from .data import cache_dir, data_dir, load_images, to_uint8
 from .errors import XmganError
 from .judges import get_judges
+from .metrics import LEGIBLE
 from .models import cgan, gan
 from .pipeline import grid
 
 log = logging.getLogger(__name__)
 
 COLUMNS, ROWS = 10, 6  # the fixed grid: 60 samples; conditional: column c asks for class c
-CONFIDENT = 0.9        # a "confident digit": the judge's top class at >= 90%
+CONFIDENT = LEGIBLE    # a "confident digit": the judge's top class at >= 90% (xmgan.metrics, as evaluation)
 TIME_LIMIT_S = float(os.environ.get("XMGAN_LIVE_SECONDS", "300"))  # a training stops by itself after this
 IDLE_LIMIT_S = 20.0    # ... or when its page has not asked for news for this long (closed)
 REPORT_EVERY_S = 1.0   # a new grid and judge reading about once a second

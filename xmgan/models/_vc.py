@@ -542,7 +542,6 @@ class EvalMemo:
     def __init__(self, judge):
         import inspect
 
-
         src = data_dir() / SPEECH_DATASETS["vcc2016"]
         code = "".join(inspect.getsource(f) for f in (analyze, highpass, convert_analysis, world_floor, Analysis))
         code += f"{src.resolve()}:{src.stat().st_size}:{src.stat().st_mtime_ns}"
@@ -600,7 +599,6 @@ def evaluate_directions(converter_for, directions: list[tuple[str, str]], limit:
     import time
 
     from tqdm import tqdm
-
 
     speech = load_speech("vcc2016")
     judge = WaveJudge("speaker_wave_judge")

@@ -268,13 +268,17 @@ class LatentGanPipeline(Pipeline):
 
     @torch.inference_mode()
     def translate_batch(self, x: torch.Tensor, seed: int = 0, variant: str | None = None,
-                        reverse: bool = False) -> torch.Tensor:
+                        reverse: bool = False, shared_noise: bool = False) -> torch.Tensor:
         """x (N, 1, 28, 28) float in [-1, 1] of the source domain -> (N, 1, 28, 28) in the target domain,
-        one noise draw per image from `seed` (reverse: target -> source with G2)."""
+        one noise draw per image from `seed`, or one draw for all of them with `shared_noise` (reverse:
+        target -> source with G2)."""
         nets = self.net(variant)
         enc, g, dec = ("vae2", "G2", "vae1") if reverse else ("vae1", "G1", "vae2")
         mu, _ = nets[enc].encode(x.float())
-        eps = seeded_normal(tuple(mu.shape), seed)
+        if shared_noise:
+            eps = seeded_normal((1, mu.shape[1]), seed).expand(len(mu), -1)
+        else:
+            eps = seeded_normal(tuple(mu.shape), seed)
         return nets[dec].decode(nets[g](mu, eps))
 
     def translate(self, image, seed: int = 0, count: int = 8,
@@ -353,7 +357,8 @@ class LatentGanPipeline(Pipeline):
         # outputs differ; beside it, the same figure for the evaluated translations (a draw per image).
         xt, yt = load_domain(c.target, "test", c.target_classes)
         real_px = xt.numpy().reshape(len(xt), -1)
-        shared = torch.cat([self._translate_shared_noise(x[i:i + 500], variant) for i in range(0, len(x), 500)])
+        shared = torch.cat([self.translate_batch(x[i:i + 500], seed=0, variant=variant, shared_noise=True)
+                            for i in range(0, len(x), 500)])
         style = style_consistency(shared.numpy().reshape(len(x), -1), expected, real_px, yt.numpy(), c.target_classes)
         own = style_consistency(out.numpy().reshape(len(out), -1), expected, real_px, yt.numpy(), c.target_classes)
         return {
@@ -368,13 +373,6 @@ class LatentGanPipeline(Pipeline):
                                "one noise draw (seed 0) shared by all inputs",
         }
 
-    @torch.inference_mode()
-    def _translate_shared_noise(self, x: torch.Tensor, variant: str) -> torch.Tensor:
-        """x (N, 1, 28, 28) source images -> translations (N, 1, 28, 28) all with the same noise draw eps."""
-        nets = self.net(variant)
-        mu, _ = nets["vae1"].encode(x.float())
-        eps = seeded_normal((1, mu.shape[1]), 0).expand(len(mu), -1)
-        return nets["vae2"].decode(nets["G1"](mu, eps))
 
 
 def _class_features(judge, dataset: str, split: str, classes: list[int], n: int = 10000) -> np.ndarray:
