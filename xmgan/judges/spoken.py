@@ -91,9 +91,7 @@ def load_spoken_judge(folder: str | Path | None = None) -> SpokenJudge:
     id); a `folder` given is loaded from, uncached. Missing weights raise WeightsNotFound."""
     if folder is not None:
         return load_variants(Path(folder), Config, SpokenJudge)[0][VARIANT]
-    if wave._cache.get(MODEL_ID) is None:
-        wave._cache[MODEL_ID] = load_variants(hub.resolve(MODEL_ID), Config, SpokenJudge)[0][VARIANT]
-    return wave._cache[MODEL_ID]
+    return wave.cached_judge(MODEL_ID, lambda: load_variants(hub.resolve(MODEL_ID), Config, SpokenJudge)[0][VARIANT])
 
 
 @torch.inference_mode()

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
+from typing import Callable
 
 import numpy as np
 import torch
@@ -146,11 +147,19 @@ class WaveJudge:
 _cache: dict[str, WaveJudge | nn.Module | None] = {}
 
 
+def cached_judge(judge_id: str, load: Callable[[], WaveJudge | nn.Module]) -> WaveJudge | nn.Module:
+    """The sound judge `judge_id` from the one cache, loaded by `load()` on first use (or after an earlier
+    attempt found no weights). `load` may raise WeightsNotFound; nothing is cached then."""
+    if _cache.get(judge_id) is None:
+        _cache[judge_id] = load()
+    return _cache[judge_id]
+
+
 def get_wave_judge(judge_id: str = "speaker_wave_judge") -> WaveJudge | None:
     """A shipped waveform judge, loaded once per process; None (with a warning) when its weights are missing."""
     if judge_id not in _cache:
         try:
-            _cache[judge_id] = WaveJudge(judge_id)
+            cached_judge(judge_id, lambda: WaveJudge(judge_id))
         except WeightsNotFound as e:
             log.warning("no %s: %s", judge_id, e)
             _cache[judge_id] = None
