@@ -2,23 +2,57 @@
 
     python app.py            # http://127.0.0.1:7860
 This file only assembles the UI: widgets come from each spec's action inputs, buttons call
-`pipeline.<method>` by name, and models load on first use.
+`pipeline.<method>` by name, and models load on first use. The page is built and served without importing
+torch (the specs are torch-free, xmgan.registry): the models warm up once the first page has loaded.
 """
 from __future__ import annotations
 
+import importlib.abc
+import importlib.machinery
 import inspect
 import os
+import sys
 from pathlib import Path
 
-import gradio as gr
+
+class SkipGradioStubs(importlib.abc.MetaPathFinder):
+    """Gradio rewrites the type stub (.pyi) of every component class as the class is defined, at every import:
+    it parses the source file of each of its 81 components again (about 2 s of the 4.5 s `import gradio` took
+    on this shared 2-core machine, the largest single cost of a cold start, issue 12). The stubs are for
+    editors; no running app reads them. Found on the meta path before gradio is imported, this finder loads
+    gradio.component_meta as usual and then makes its stub writer a no-op (for app.py's Canvas as well)."""
+
+    def find_spec(self, name, path=None, target=None):
+        if name != "gradio.component_meta":
+            return None
+        sys.meta_path.remove(self)
+        spec = importlib.machinery.PathFinder.find_spec(name, path)
+        if spec is None or spec.loader is None:
+            return spec
+        run = spec.loader.exec_module
+
+        def exec_module(module) -> None:
+            run(module)
+            if hasattr(module, "create_or_modify_pyi"):
+                module.create_or_modify_pyi = lambda *args, **kwargs: None
+
+        spec.loader.exec_module = exec_module
+        return spec
+
+
+if "gradio" not in sys.modules:
+    sys.meta_path.insert(0, SkipGradioStubs())
+
+import gradio as gr  # noqa: E402 - imported once SkipGradioStubs is on the meta path
 
 import xmgan
-from xmgan import compare, live
-from xmgan.card import read_card
+from xmgan import live
+from xmgan.card import card_text
 from xmgan.data import class_names
 from xmgan.hub import checkpoints_root, is_local, read_json
 from xmgan.images import for_canvas, open_image
 from xmgan.readable import readable_metrics
+from xmgan.specs.compare import SPEC as COMPARE
 
 ROOT = Path(__file__).resolve().parent
 LOADED: set[str] = set()  # models this process has loaded
@@ -143,6 +177,7 @@ def call(model_id: str, action: xmgan.registry.Action, load=None):
 
     def run(*values):
         try:
+            serving_threads()
             if load is not None:
                 pipe = load()
             else:
@@ -180,8 +215,7 @@ def hint_for(spec: xmgan.registry.ModelSpec, value) -> str:
 def model_facts(model_id: str) -> tuple[str, str]:
     """(metrics table, model card) read from the local checkpoint folder without loading weights."""
     folder = checkpoints_root() / model_id
-    card = read_card(folder)  # huggingface_hub.ModelCard: metadata parsed, .text is the body
-    text = card.text if card else "_No local checkpoint: weights will be fetched from the Hugging Face Hub on first use._"
+    text = card_text(folder) or "_No local checkpoint: weights will be fetched from the Hugging Face Hub on first use._"
     return readable_metrics(read_json(folder / "metrics.json")), text
 
 
@@ -284,6 +318,7 @@ def live_action(method: str):
 
     def run(lr_g, lr_d, batch, d_steps, beta1, conditional, request: gr.Request):
         who = request.session_hash
+        serving_threads()
         try:
             if method == "start":
                 LIVE.start(who, live_settings(lr_g, lr_d, batch, d_steps, beta1, conditional))
@@ -360,13 +395,22 @@ def build_live_tab() -> None:
                    concurrency_limit=None)
 
 
+def comparison():
+    """The Compare tab's object, made on a click: xmgan.compare imports torch, which the page is built without."""
+    from xmgan.compare import Comparison
+
+    return Comparison()
+
+
 TOOL_BUILDERS = {  # registry.TOOLS: how each teaching tab is built
-    "compare": lambda: build_tab(compare.SPEC, load=compare.Comparison),  # every translator's routes
+    "compare": lambda: build_tab(COMPARE, load=comparison),  # every translator's routes
     "live": build_live_tab,
 }
 
 
-def build_demo() -> gr.Blocks:
+def build_demo(warm: bool = False) -> gr.Blocks:
+    """Every tab of registry.TABS. `warm`: once a page has loaded, load the models in the background (main()
+    asks for it here rather than reopening the Blocks: Gradio rebuilds its config and app at each exit)."""
     with gr.Blocks(title="xmgan") as demo:
         gr.Markdown(INTRO)
         with gr.Tabs():
@@ -378,6 +422,8 @@ def build_demo() -> gr.Blocks:
                 else:
                     raise ValueError(f"app.py has no builder for the registry's tab {tab!r}")
         demo.load(None, js=ARM_BRUSH)
+        if warm:  # the models warm up once the first visitor's page is up, while they read it
+            demo.load(start_warm_up, None, None, api_name=False, queue=False, show_progress="hidden")
         demo.unload(live_page_closed)
     return demo
 
@@ -415,10 +461,16 @@ def launch_options() -> dict:
 def serving_threads() -> None:
     """One torch thread per request (XMGAN_TORCH_THREADS): requests run side by side instead, and on a small
     shared CPU two threads per request oversubscribe it (cGAN generate measured 40 ms with one thread,
-    240-300 ms with two, while trainings shared this 2-core machine)."""
+    240-300 ms with two, while trainings shared this 2-core machine). For the server `main()` starts only (a
+    test's in-process app keeps torch's default), and set before the first torch work of a request or of the
+    warm-up rather than at start: torch is imported after the first page has been served."""
+    threads = getattr(serving_threads, "wanted", None)  # main() sets it
+    if threads is None or getattr(serving_threads, "done", False):
+        return
     import torch
 
-    torch.set_num_threads(int(os.environ.get("XMGAN_TORCH_THREADS", "1")))
+    torch.set_num_threads(threads)
+    serving_threads.done = True
 
 
 def warm_up(model_ids: list[str]) -> None:
@@ -431,6 +483,7 @@ def warm_up(model_ids: list[str]) -> None:
         os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 10)
     except (AttributeError, OSError):
         pass
+    serving_threads()
     for model_id in model_ids:
         try:
             if is_local(model_id):  # a model that must be downloaded waits for its first click
@@ -450,10 +503,8 @@ def start_warm_up() -> None:
 
 
 def main() -> None:
-    serving_threads()
-    demo = build_demo()
-    with demo:  # the models warm up once the first visitor's page is up, while they read it
-        demo.load(start_warm_up, None, None, api_name=False, queue=False, show_progress="hidden")
+    serving_threads.wanted = int(os.environ.get("XMGAN_TORCH_THREADS", "1"))
+    demo = build_demo(warm=True)
     # A bounded queue: a full classroom waits in line (with its position shown) instead of piling up.
     demo.queue(max_size=int(os.environ.get("XMGAN_QUEUE_SIZE", "200")))
     demo.launch(**launch_options(), css=CSS, theme=gr.themes.Soft())

@@ -215,3 +215,23 @@ def test_tabs_are_the_registry_s_in_its_order():
     tabs = [b.id for b in demo.blocks.values() if isinstance(b, gr.Tab)]
     assert tabs == list(xmgan.registry.TABS)
     assert set(app.TOOL_BUILDERS) == set(xmgan.registry.TOOLS)
+
+
+def test_the_page_is_built_without_torch_or_gradio_s_stub_writer():
+    """Cold start (issue 12): importing the app and building every tab imports neither torch nor a model
+    module (torch alone took 1-2 s of the start on this 2-core CPU); a model imports them when it loads. And
+    gradio was imported with its per-class stub writer switched off (app.SkipGradioStubs: about 2 s), which
+    a gradio that renamed it would silently undo. In a fresh interpreter, as `python app.py` starts."""
+    import subprocess
+    import sys
+
+    watched = ("torch", "safetensors", "xmgan.pipeline", "xmgan.models.gan", "xmgan.compare", "xmgan.live_train")
+    code = ("import sys, app, gradio.component_meta as meta; app.build_demo(); "
+            f"print([m for m in {watched!r} if m in sys.modules]); print(meta.create_or_modify_pyi.__name__); "
+            "import xmgan; xmgan.registry.get_pipeline_class('gan'); print('torch' in sys.modules)")
+    run = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr[-2000:]
+    built, stub_writer, loaded = run.stdout.splitlines()[-3:]
+    assert built == "[]", f"building the page imported {built}"
+    assert stub_writer == "<lambda>", "gradio's create_or_modify_pyi ran: app.SkipGradioStubs no longer applies"
+    assert loaded == "True"  # the model's class, on first use, brings torch: the first check can see it

@@ -28,7 +28,8 @@ def test_chromium_is_installed():
     if CHROMIUM_MISSING:
         pytest.fail(CHROMIUM_MISSING, pytrace=False)
 
-FIRST_PAINT_GOAL_S = 5.0
+FIRST_PAINT_GOAL_S = 4.0  # issue 12, on this 2-core machine
+STARTUP = {}  # seconds after `python app.py` started: when its server first answered
 
 
 def free_port() -> int:
@@ -38,7 +39,21 @@ def free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def server():
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+            "--disable-background-networking", "--disable-component-update", "--disable-sync"])
+        yield browser
+        browser.close()
+
+
+@pytest.fixture(scope="module")
+def server(browser):
+    """`python app.py`, started once the browser is open, as a visitor's is: the first paint measures the
+    app's start and the page's load, not Chromium's own start."""
     port = free_port()
     env = {**os.environ, "XMGAN_PORT": str(port)}
     started = time.time()
@@ -54,6 +69,7 @@ def server():
                 proc.kill()
                 raise RuntimeError("app.py did not start: " + proc.stderr.read().decode()[-2000:])
             time.sleep(0.1)
+    STARTUP["server_answered_s"] = time.time() - started
     yield url, started
     proc.terminate()
     proc.wait(10)
@@ -62,18 +78,6 @@ def server():
 VIEWPORTS = [(1366, 768), (1920, 1080)]  # a classroom projector's usual resolutions
 BAD_INPUT_GOAL_S = 2.0  # a bad input is answered within this (slack below for a loaded CI machine)
 ARTEFACTS = ROOT / "tests" / "artefacts"  # one screenshot per tab and viewport (gitignored)
-
-
-@pytest.fixture(scope="module")
-def browser(server):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-            "--disable-background-networking", "--disable-component-update", "--disable-sync"])
-        yield browser
-        browser.close()
 
 
 def open_page(browser, server, viewport):
@@ -112,8 +116,9 @@ def bad_files(tmp_path_factory):
 
 
 def test_first_paint_is_quick(page):
-    print(f"first paint {page.first_paint_s:.1f} s after `python app.py` started")
-    assert page.first_paint_s <= FIRST_PAINT_GOAL_S * 3  # goal 5 s on an idle machine; slack for loaded CI
+    print(f"first paint {page.first_paint_s:.1f} s after `python app.py` started "
+          f"(its server answered after {STARTUP['server_answered_s']:.1f} s)")
+    assert page.first_paint_s <= FIRST_PAINT_GOAL_S * 3  # slack for a machine shared with trainings
 
 
 # Every output image and caption inside its own box, every caption shown in full (not cut by an ellipsis).

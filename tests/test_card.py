@@ -32,6 +32,7 @@ def test_shipped_card_is_a_hub_card_whose_model_index_matches_metrics_json(model
     assert c.data.library_name == "xmgan" and c.data.license in LICENSES and c.data.pipeline_tag in TAGS
     assert set(c.data.datasets or []) <= set(card.HUB_DATASETS.values())
     assert c.text.lstrip().startswith("# ")  # the body, without the metadata block
+    assert card.card_text(folder) == c.text  # what the app shows, read without parsing the metadata
 
 
 def test_round_trip_through_save_and_load(tmp_path):

@@ -1,11 +1,12 @@
-"""xmgan.live: the live-training tab's trainer and its one-per-server controller, on the fixture MNIST."""
+"""xmgan.live and xmgan.live_train: the live-training tab's one-per-server controller and its trainer, on the
+fixture MNIST."""
 import time
 
 import numpy as np
 import pytest
 
 from conftest import FIXTURE_DATA, ROOT
-from xmgan import XmganError, live
+from xmgan import XmganError, live, live_train
 
 
 @pytest.fixture(scope="module")
@@ -14,7 +15,7 @@ def mnist():
 
 
 def test_steps_change_the_grid_and_record_the_history(mnist):
-    t = live.Trainer(live.Settings(batch=16), *mnist)
+    t = live_train.Trainer(live.Settings(batch=16), *mnist)
     before = t.samples()
     for _ in range(3):
         t.step()
@@ -29,7 +30,7 @@ def test_steps_change_the_grid_and_record_the_history(mnist):
 
 
 def test_same_seed_same_training(mnist):
-    a, b = (live.Trainer(live.Settings(batch=16, conditional=True), *mnist) for _ in range(2))
+    a, b = (live_train.Trainer(live.Settings(batch=16, conditional=True), *mnist) for _ in range(2))
     for t in (a, b):
         t.step()
         t.step()
@@ -111,7 +112,7 @@ def test_without_mnist_the_tab_says_where_it_looked(monkeypatch, tmp_path, no_to
 
 
 def test_the_preset_check_reports_what_each_line_talks_about():
-    rows = live.check_presets(seconds=0.5, every_s=0.2)
+    rows = live_train.check_presets(seconds=0.5, every_s=0.2)
     assert list(rows) == list(live.PRESETS)
     for name, readings in rows.items():
         assert readings and {"d_real", "d_fake", "loss_g", "legible", "classes", "spread"} <= set(readings[0]), name

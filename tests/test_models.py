@@ -129,11 +129,13 @@ def test_cgan_shipped_weights_draw_the_requested_class():
 
 
 def test_models_tuple_is_the_list_and_the_tab_order():
-    """registry.MODELS names every model file of xmgan/models/ (helpers start with "_"), in tab order."""
+    """registry.MODELS names every model file of xmgan/models/ (helpers start with "_") and its spec file of
+    xmgan/specs/ (beside the Compare tab's), in tab order."""
     from conftest import ROOT
 
     files = {p.stem for p in (ROOT / "xmgan" / "models").glob("*.py") if not p.stem.startswith("_")}
-    assert set(xmgan.registry.MODELS) == files
+    specs = {p.stem for p in (ROOT / "xmgan" / "specs").glob("*.py") if not p.stem.startswith("_")}
+    assert set(xmgan.registry.MODELS) == files == specs - set(xmgan.registry.TOOLS)
     assert xmgan.list_models() == list(xmgan.registry.MODELS)
     assert [xmgan.get_spec(m).id for m in xmgan.list_models()] == list(xmgan.registry.MODELS)
 

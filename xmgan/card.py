@@ -14,6 +14,7 @@ import logging
 from pathlib import Path
 
 from huggingface_hub import EvalResult, ModelCard, ModelCardData
+from huggingface_hub.repocard import REGEX_YAML_BLOCK
 
 from . import hub
 from .errors import XmganError
@@ -286,10 +287,16 @@ def write_card(model_id: str, root: Path | None = None) -> Path:
     return path
 
 
-def read_card(folder: Path) -> ModelCard | None:
-    """The card of a checkpoint folder through `ModelCard.load` (metadata parsed and checked), or None."""
+def card_text(folder: Path) -> str | None:
+    """The body of a checkpoint folder's card (what the app shows), or None: `ModelCard.load(...).text`
+    without parsing the metadata block (the YAML of nine cards took 0.3-0.6 s of building the page; the
+    tests load every card with ModelCard and check its metadata)."""
     path = Path(folder) / "README.md"
-    return ModelCard.load(path) if path.is_file() else None
+    if not path.is_file():
+        return None
+    content = path.read_text(encoding="utf-8")
+    block = REGEX_YAML_BLOCK.search(content)  # how ModelCard splits metadata from the body
+    return content[block.end():] if block else content
 
 
 # -- the README's results section ------------------------------------------------------------------------

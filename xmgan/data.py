@@ -29,6 +29,8 @@ IMAGE_DATASETS = {
     "printed": ("printed.npz", None),
 }
 DOMAINS = ("mnist", "usps", "mnist_m", "printed")  # StarGAN's four digit domains, and the domain judge's classes
+GREY = ("mnist", "usps")  # the grey handwriting domains: a drawing is framed alike as either (xmgan.domains)
+VCC2016_SPEAKERS = ("SF1", "SF2", "TM1", "TM2")  # the four speakers of vcc2016.npz the converters use
 
 CLASS_NAMES = {
     "domain": ["MNIST", "USPS", "MNIST-M", "printed"],

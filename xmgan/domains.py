@@ -14,14 +14,13 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from .data import DOMAINS, load_images, to_float
+from .data import DOMAINS, GREY, load_images, to_float
 from .errors import XmganError
 from .images import digit_like_mnist, photo_like
 from .layers import frame_digits
 
 SIZE = 32
 DIGIT_BOX = 20
-GREY = ("mnist", "usps")
 NAMES = {"mnist": "MNIST", "usps": "USPS", "mnist_m": "MNIST-M", "printed": "printed"}
 
 

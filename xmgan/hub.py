@@ -21,12 +21,16 @@ import logging
 import os
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import torch
 from filelock import FileLock
-from safetensors.torch import load_file, save_file
 
 from .errors import WeightsNotFound, XmganError
+
+# torch and safetensors are imported where tensors are read or written, so that the app reads metrics and
+# model cards (and is_local) without importing torch
+if TYPE_CHECKING:
+    import torch
 
 log = logging.getLogger(__name__)
 
@@ -113,6 +117,8 @@ def load_checkpoint(folder: Path) -> tuple[dict, dict[str, torch.Tensor]]:
             raise XmganError(f"{weights} does not match its recorded sha256: the download is damaged; delete "
                              f"{folder.parents[1]} (the Hugging Face cache of that repo) and load again.")
         raise XmganError(f"{weights} does not match its recorded sha256; the file is damaged, download or train it again.")
+    from safetensors.torch import load_file
+
     return read_json(folder / "config.json"), load_file(weights)
 
 
@@ -161,6 +167,8 @@ def write_variant(model_id: str, variant: str, config: dict, state: dict[str, to
 
 def _write_variant_locked(folder: Path, model_id: str, variant: str, config: dict,
                           state: dict[str, torch.Tensor]) -> Path:
+    from safetensors.torch import load_file, save_file
+
     cfg = read_json(folder / "config.json") or {"model_id": model_id, "variants": {}}
     cfg["variants"][variant] = config
     weights = folder / "model.safetensors"

@@ -1,6 +1,11 @@
-"""Model registry: every model declares a ModelSpec and registers its pipeline class under an id.
+"""Model registry: every model's ModelSpec, and its pipeline class, under one id.
 
-The app builds one tab per spec; `xmgan.load(id)` builds the pipeline with weights from `xmgan.hub`.
+A model is two files, spelled by its id: `xmgan/specs/<id>.py` holds `SPEC`, what the app shows of it (tab,
+paper, variants, buttons, examples, hints), and imports no torch; `xmgan/models/<id>.py` holds the Config,
+the networks and the Pipeline, registered with `@register("<id>")` (which hands the class its `spec`).
+They are apart so that the app builds every tab without importing torch (1-2 s of a cold start on a small
+CPU, issue 12): `get_spec` and `list_models` read the specs only, and `get_pipeline_class` (so
+`xmgan.load`) imports the model's module on its first use.
 """
 from __future__ import annotations
 
@@ -11,12 +16,13 @@ from typing import Any, Callable
 
 from .errors import XmganError
 
-# Every registered model, in tab order: xmgan/models/<id>.py registers it when imported (on first use, so
-# `import xmgan` stays cheap). Adding a model is adding its file and its id here.
+# Every registered model, in tab order. Adding a model is adding its two files (xmgan/specs/<id>.py,
+# xmgan/models/<id>.py) and its id here.
 MODELS = ("gan", "cgan", "dtn", "latent_gan", "cyclegan", "stargan", "cyclegan_vc", "stargan_vc", "cmcgan")
-# The teaching tabs, after the models, in tab order: views over several models (xmgan.compare, a ModelSpec
-# whose routes are every translator's) and the live training (xmgan.live, which streams and so has its own
-# layout in app.py). The app builds exactly TABS, in this order, and refuses an id it has no builder for.
+# The teaching tabs, after the models, in tab order: views over several models (xmgan.compare; its ModelSpec,
+# whose routes are every translator's, is xmgan/specs/compare.py) and the live training (xmgan.live, which
+# streams and so has its own layout in app.py). The app builds exactly TABS, in this order, and refuses an id
+# it has no builder for.
 TOOLS = ("compare", "live")
 TABS = MODELS + TOOLS
 
@@ -92,49 +98,48 @@ class ModelSpec:
 
 
 _SPECS: dict[str, ModelSpec] = {}
-_PIPELINES: dict[str, Callable] = {}
-_loaded = False
+_PIPELINES: dict[str, type] = {}
 
 
-def register(spec: ModelSpec) -> Callable:
-    """Class decorator: `@register(SPEC)` above a Pipeline class."""
+def register(model_id: str) -> Callable:
+    """Class decorator above a model's Pipeline class: `@register("cgan")`; the class gets `spec`, the
+    ModelSpec of xmgan/specs/<model_id>.py."""
+    spec = get_spec(model_id)
 
     def wrap(cls):
-        if spec.id in _SPECS and _PIPELINES[spec.id] is not cls:
-            raise ValueError(f"model id {spec.id!r} registered twice")
-        _SPECS[spec.id] = spec
-        _PIPELINES[spec.id] = cls
+        if _PIPELINES.get(model_id, cls) is not cls:
+            raise ValueError(f"model id {model_id!r} registered twice")
+        _PIPELINES[model_id] = cls
         cls.spec = spec
         return cls
 
     return wrap
 
 
-def _import_all() -> None:
-    global _loaded
-    if not _loaded:
-        for name in MODELS:
-            importlib.import_module(f"xmgan.models.{name}")
-            if name not in _SPECS:
-                raise ValueError(f"xmgan/models/{name}.py registers no model {name!r}")
-        _loaded = True
-
-
 def list_models() -> list[str]:
     """Every model id, in tab order (MODELS)."""
-    _import_all()
     return list(MODELS)
 
 
 def get_spec(model_id: str) -> ModelSpec:
-    _import_all()
+    """The ModelSpec of `model_id`, read from xmgan/specs/<id>.py (no torch, no weights)."""
+    if model_id not in MODELS:
+        raise XmganError(f"Unknown model id {model_id!r}; valid ids are: {', '.join(sorted(MODELS))}.")
     if model_id not in _SPECS:
-        raise XmganError(f"Unknown model id {model_id!r}; valid ids are: {', '.join(sorted(_SPECS))}.")
+        spec = importlib.import_module(f"xmgan.specs.{model_id}").SPEC
+        if spec.id != model_id:
+            raise ValueError(f"xmgan/specs/{model_id}.py declares model {spec.id!r}, not {model_id!r}")
+        _SPECS[model_id] = spec
     return _SPECS[model_id]
 
 
-def get_pipeline_class(model_id: str):
+def get_pipeline_class(model_id: str) -> type:
+    """The Pipeline class of `model_id` (its `spec` set); imports xmgan/models/<id>.py, and torch, on first use."""
     get_spec(model_id)
+    if model_id not in _PIPELINES:
+        importlib.import_module(f"xmgan.models.{model_id}")
+        if model_id not in _PIPELINES:
+            raise ValueError(f"xmgan/models/{model_id}.py registers no model {model_id!r}")
     return _PIPELINES[model_id]
 
 
@@ -147,7 +152,7 @@ def default_inputs(model_id: str, action: Action, variant: str | None = None) ->
     if "audio" in action.inputs:
         kwargs["audio"] = str(ROOT / spec.audio_examples[0])
     if "image" in action.inputs:
-        source = getattr(_PIPELINES[model_id].config_for(variant), "source", "") if variant else ""
+        source = getattr(get_pipeline_class(model_id).config_for(variant), "source", "") if variant else ""
         mine = [e for e in spec.examples if source and f"/{source}/" in e]
         kwargs["image"] = str(ROOT / (mine or spec.examples)[0])
     return kwargs

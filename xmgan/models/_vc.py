@@ -40,7 +40,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from .. import audio, plots
-from ..data import SPEECH_DATASETS, data_dir, load_speech
+from ..data import SPEECH_DATASETS, VCC2016_SPEAKERS, data_dir, load_speech
 from ..data import cache_dir as data_cache_dir
 from ..errors import BadInput, XmganError
 from ..judges import speech as vm  # the independent measuring toolchain (MCD, log F0)
@@ -52,7 +52,7 @@ MCEP_ORDER = 35          # c0..c35 are analysed; the networks convert c1..c35
 N_FEATS = MCEP_ORDER     # feature channels the networks see
 FFT_SIZE = 1024          # CheapTrick's FFT at 16 kHz with F0 floor 71 Hz
 MAX_SECONDS = 30.0
-SPEAKERS = ("SF1", "SF2", "TM1", "TM2")
+SPEAKERS = VCC2016_SPEAKERS  # the speakers the converters know
 HIGHPASS_HZ = 70.0       # below the lowest F0 of the four speakers; removes the recordings' rumble
 FEATURES_ENV = "XMGAN_VC_FEATURES"   # a precomputed feature file (export_features): training without pyworld
 

@@ -20,7 +20,7 @@ from ..errors import XmganError
 from ..judges import get_judges, predict, real_features
 from ..metrics import accuracy_report, class_coverage, fd_block
 from ..pipeline import Pipeline, animation, grid, seeded_normal
-from ..registry import Action, ModelSpec, register
+from ..registry import register
 
 
 @dataclass
@@ -75,28 +75,7 @@ class Discriminator(nn.Module):
         return self.out(torch.cat([h, onehot], 1)).squeeze(1)
 
 
-SPEC = ModelSpec(
-    id="cgan",
-    tab="Conditional GAN",
-    title="Conditional GAN — MNIST / Fashion-MNIST",
-    paper="Mirza & Osindero, Conditional Generative Adversarial Nets, 2014",
-    paper_url="https://arxiv.org/abs/1411.1784",
-    task="sample",
-    variants=("mnist", "fashion"),
-    actions=(
-        Action("generate", "Generate", ("variant", "label", "seed", "count"), ("gallery",),
-               ("Generated images of the chosen class, each with the judge's reading",)),
-        Action("class_grid", "Grid of all classes", ("variant", "seed"), ("image",),
-               ("One row per class, in class order",)),
-        Action("walk", "Class walk (animation)", ("variant", "label", "label_b", "seed"), ("animation",),
-               ("An animated walk from the first class to the second and back (same noise), with the judge's reading",)),
-    ),
-    description="Pick a class: the label is fed to both the generator and the discriminator, so the "
-                "generator learns p(x | y). The judge below each image says what it sees.",
-)
-
-
-@register(SPEC)
+@register("cgan")
 class CganPipeline(Pipeline):
     Config = Config
     goals = {"mnist": {"accuracy": 0.99, "fd_ratio_max": 2.0}, "fashion": {"accuracy": 0.90, "fd_ratio_max": 2.0}}

@@ -62,7 +62,7 @@ from ..images import digit_like_mnist, photo_like
 from ..judges.translation import read_digits, score_translation
 from ..layers import frame_digits
 from ..pipeline import Pipeline, Route
-from ..registry import Action, ModelSpec, register
+from ..registry import register
 
 # task name -> (source domain, target domain)
 TASKS = {"mnist_m2mnist": ("mnist_m", "mnist"), "usps2mnist": ("usps", "mnist"), "svhn2mnist": ("svhn", "mnist")}
@@ -176,32 +176,7 @@ class Discriminator(nn.Module):
         return self.net(x)
 
 
-SPEC = ModelSpec(
-    id="dtn",
-    tab="DTN",
-    title="Domain Transfer Network — MNIST-M / USPS → MNIST",
-    paper="Taigman, Polyak & Wolf, Unsupervised Cross-Domain Image Generation, ICLR 2017",
-    paper_url="https://arxiv.org/abs/1611.02200",
-    task="image->image",
-    variants=("mnist_m2mnist", "usps2mnist"),
-    variant_label="Task",
-    actions=(Action("translate", "Translate", ("variant", "image"), ("gallery",),
-                    ("Your input as the model sees it, and its MNIST-style translation",)),),
-    hints={"mnist_m2mnist": "a colour MNIST-M picture: a digit cut out of a photo and coloured by it (the first "
-                            "four examples). The whole picture is used, cropped to a square. A black-on-white "
-                            "drawing is not what this task was trained on; for drawings pick usps2mnist.",
-           "usps2mnist": "a handwritten digit: draw one with the mouse, upload a photo of one, or click one of "
-                         "the last four examples (USPS). It is centred and fitted to a box, as USPS and MNIST "
-                         "digits are, and shown below as the model sees it: light ink on black."},
-    description="Give a digit from the source domain (a colour MNIST-M picture, or a USPS-style digit): a "
-                "frozen digit classifier f reads it and a generator redraws it as an MNIST digit, trained "
-                "without any paired examples. The MNIST judge reads the input and the translation.",
-    examples=("examples/mnist_m/3.png", "examples/mnist_m/7.png", "examples/mnist_m/0.png", "examples/mnist_m/5.png",
-              "examples/usps/3.png", "examples/usps/7.png", "examples/usps/2.png", "examples/usps/9.png"),
-)
-
-
-@register(SPEC)
+@register("dtn")
 class DtnPipeline(Pipeline):
     Config = Config
     goals = {"mnist_m2mnist": {"accuracy": 0.95}, "usps2mnist": {"accuracy": 0.97, "drawn_accuracy": 0.95}}

@@ -30,7 +30,7 @@ from ..data import load_images, to_float, to_uint8
 from ..judges import get_judges, read, real_features
 from ..metrics import class_coverage, fd_block, legible_rate
 from ..pipeline import Pipeline, animation, grid, seeded_normal
-from ..registry import Action, ModelSpec, register
+from ..registry import register
 
 
 @dataclass
@@ -87,27 +87,6 @@ class Discriminator(nn.Module):
         return self.net(x).squeeze(1)
 
 
-SPEC = ModelSpec(
-    id="gan",
-    tab="GAN",
-    title="GAN (DCGAN) — MNIST",
-    paper="Goodfellow et al., Generative Adversarial Nets, NeurIPS 2014; Radford et al., DCGAN, ICLR 2016",
-    paper_url="https://arxiv.org/abs/1406.2661",
-    task="sample",
-    variants=("mnist",),
-    actions=(
-        Action("sample", "Sample", ("variant", "seed", "count"), ("gallery",),
-               ("Generated digits, each with the MNIST judge's reading",)),
-        Action("interpolate", "Interpolate", ("variant", "seed", "seed_b", "steps"), ("image",),
-               ("From the first seed's digit (left) to the second seed's (right)",)),
-        Action("walk", "Latent walk (animation)", ("variant", "seed", "seed_b"), ("animation",),
-               ("An animated walk from the first seed's digit to the second's and back, with the judge's reading",)),
-    ),
-    description="Noise in, digit out: the generator never sees a label. Each seed is one draw of z; "
-                "interpolation walks a great circle in z between two seeds.",
-)
-
-
 def slerp(a: torch.Tensor, b: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
     """Spherical interpolation between two Gaussian latents, one per t: (T, D)."""
     omega = torch.arccos((a / a.norm() * b / b.norm()).sum().clamp(-1, 1))
@@ -117,7 +96,7 @@ def slerp(a: torch.Tensor, b: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
     return (torch.sin((1 - t) * omega) / so)[:, None] * a + (torch.sin(t * omega) / so)[:, None] * b
 
 
-@register(SPEC)
+@register("gan")
 class GanPipeline(Pipeline):
     Config = Config
     goals = {"mnist": {"fd_ratio_max": 3.0, "legible_rate": 0.9, "classes_covered": 10}}  # issue 17

@@ -35,7 +35,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from ..pipeline import Pipeline
-from ..registry import Action, ModelSpec, register
+from ..registry import register
 from . import _vc
 
 
@@ -55,30 +55,6 @@ class Config:
     stats: dict = field(default_factory=lambda: _vc.neutral_stats(_vc.SPEAKERS))  # per speaker, training split
 
 
-SPEC = ModelSpec(
-    id="stargan_vc",
-    tab="StarGAN-VC",
-    title="StarGAN-VC — many-to-many voice conversion (VCC2016, 4 speakers)",
-    paper="Kameoka, Kaneko, Tanaka & Hojo, StarGAN-VC: Non-parallel Many-to-Many Voice Conversion with "
-          "Star Generative Adversarial Networks, SLT 2018",
-    paper_url="https://arxiv.org/abs/1806.02169",
-    task="audio->audio",
-    variants=("vcc2016",),
-    variant_label="Corpus",
-    actions=(Action("convert", "Convert", ("audio", "source", "target"), ("audio", "image", "text"),
-                    ("Converted speech (play or download)", "Spectrograms: your input and the converted speech",
-                     "Whom the speaker judge hears")),),
-    description="Record or upload an English sentence, say which of the four VCC2016 speakers it is closest "
-                "to (or who speaks it, for the example sentences) and pick a target speaker: one generator, "
-                "told the target speaker, converts the WORLD mel-cepstrum; F0 is moved to the target's range. "
-                "A speaker classifier, trained separately, says whom the result sounds like.",
-    audio_examples=("examples/vcc2016/SF1_200007.wav", "examples/vcc2016/SF2_200006.wav",
-                    "examples/vcc2016/TM1_200009.wav", "examples/vcc2016/TM2_200007.wav"),
-    choices={"source": _vc.SPEAKERS, "target": _vc.SPEAKERS},
-    defaults={"source": "SF1", "target": "TM1"},
-)
-
-
 def code(index: torch.Tensor, n: int) -> torch.Tensor:
     """Speaker indices (B,) -> one-hot codes (B, n) float."""
     return F.one_hot(index, n).float()
@@ -90,7 +66,7 @@ def pair_code(src: torch.Tensor, trg: torch.Tensor, n: int) -> torch.Tensor:
     return F.one_hot(src * n + trg, n * n).float()
 
 
-@register(SPEC)
+@register("stargan_vc")
 class StarganVcPipeline(Pipeline):
     Config = Config
     # metrics.json has one entry per direction ("sf1_to_tm1", ...: 12), each with issue 16's goals
