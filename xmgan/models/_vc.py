@@ -546,7 +546,7 @@ class EvalMemo:
         code = "".join(inspect.getsource(f) for f in (analyze, highpass, convert_analysis, world_floor, Analysis))
         code += f"{src.resolve()}:{src.stat().st_size}:{src.stat().st_mtime_ns}"
         key = hashlib.sha1((Path(vm.__file__).read_text() + code + str(judge.cfg["mel_mean"])
-                            + str(sum(float(p.sum()) for p in judge.net.parameters()))).encode()).hexdigest()[:12]
+                            + str(sum(float(p.detach().sum()) for p in judge.net.parameters()))).encode()).hexdigest()[:12]
         self.path = cache_dir() / f"eval_{key}.npz"
         self.data: dict[str, np.ndarray] = {}
         if self.path.is_file():
