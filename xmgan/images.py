@@ -3,7 +3,8 @@ into a model input that looks like the training data: float32 in [-1, 1], (C, S,
 
 Digits are normalised the MNIST way: light ink on a dark background (inverted when the border is light),
 cropped to the ink's bounding box, scaled so the longer side is 20/28 of the frame, and placed with its
-centre of mass at the centre of the frame (as the MNIST images were made).
+centre of mass at the centre of the frame (as the MNIST images were made). And the way back for display:
+`grid` tiles a batch of uint8 images into one picture (pure numpy, so the live tab uses it without torch).
 """
 from __future__ import annotations
 
@@ -142,3 +143,16 @@ def photo_like(img, size: int = 32) -> np.ndarray:
     if arr.std() < 2:
         raise BadInput("The image is a single flat colour: there is nothing to translate.")
     return np.transpose(arr / 127.5 - 1.0, (2, 0, 1))
+
+
+def grid(images: np.ndarray, nrow: int, pad: int = 2) -> np.ndarray:
+    """(N, H, W[, 3]) uint8 -> one tiled image with `nrow` images per row and dark gutters."""
+    n, h, w = images.shape[:3]
+    ncol = nrow
+    rows = (n + ncol - 1) // ncol
+    shape = (rows * (h + pad) + pad, ncol * (w + pad) + pad) + images.shape[3:]
+    out = np.full(shape, 40, dtype=np.uint8)
+    for i, im in enumerate(images):
+        r, c = divmod(i, ncol)
+        out[pad + r * (h + pad): pad + r * (h + pad) + h, pad + c * (w + pad): pad + c * (w + pad) + w] = im
+    return out

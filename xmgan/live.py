@@ -30,6 +30,7 @@ import numpy as np
 from . import plots
 from .data import cache_dir, data_dir, load_images
 from .errors import XmganError
+from .images import grid
 from .metrics import LEGIBLE
 
 if TYPE_CHECKING:
@@ -161,7 +162,6 @@ class Live:
         it replaces who's own earlier one. Checked and claimed under the lock: two Starts, one winner."""
         settings.check()
         from .live_train import Trainer  # torch: imported on the first Start, not while the page builds
-        from .pipeline import grid
 
         with self.lock:
             if msg := self.busy_for(who):
@@ -239,8 +239,6 @@ class Live:
             log.info("live training stopped: %s", why)
 
     def _report(self, t: Trainer) -> None:
-        from .pipeline import grid
-
         samples = t.samples()
         t.read(samples)
         self.grid = grid(samples, nrow=COLUMNS)

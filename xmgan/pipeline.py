@@ -17,6 +17,7 @@ from torch import nn
 from . import hub
 from .data import to_float
 from .errors import XmganError
+from .images import grid
 from .judges import get_judges
 from .registry import ModelSpec
 from .weights import load_variants
@@ -136,19 +137,6 @@ def seeded_normal(shape: tuple[int, ...], seed) -> torch.Tensor:
         raise XmganError(f"Seed must be a whole number from 0 to {2**31 - 1}, not {seed!r}.")
     g = torch.Generator().manual_seed(int(seed))
     return torch.randn(shape, generator=g)
-
-
-def grid(images: np.ndarray, nrow: int, pad: int = 2) -> np.ndarray:
-    """(N, H, W[, 3]) uint8 -> one tiled image with `nrow` images per row and dark gutters."""
-    n, h, w = images.shape[:3]
-    ncol = nrow
-    rows = (n + ncol - 1) // ncol
-    shape = (rows * (h + pad) + pad, ncol * (w + pad) + pad) + images.shape[3:]
-    out = np.full(shape, 40, dtype=np.uint8)
-    for i, im in enumerate(images):
-        r, c = divmod(i, ncol)
-        out[pad + r * (h + pad): pad + r * (h + pad) + h, pad + c * (w + pad): pad + c * (w + pad) + w] = im
-    return out
 
 
 def animation(frames: np.ndarray, captions: list[str], scale: int = 12, ms: int = 90) -> str:
