@@ -63,7 +63,8 @@ def get_judges(model_id: str = FIRST) -> Judges:
     if model_id not in SETS:
         raise KeyError(f"no judge set {model_id!r}; the sets are {', '.join(SETS)}")
     if _cache.get(model_id) is None:
-        _cache[model_id] = Judges(model_id=model_id)
+        with torch.inference_mode(False):  # cached for every caller: never inference tensors, even if first
+            _cache[model_id] = Judges(model_id=model_id)  # asked for inside an inference_mode block
     return _cache[model_id]
 
 

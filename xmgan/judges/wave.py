@@ -151,7 +151,8 @@ def cached_judge(judge_id: str, load: Callable[[], WaveJudge | nn.Module]) -> Wa
     """The sound judge `judge_id` from the one cache, loaded by `load()` on first use (or after an earlier
     attempt found no weights). `load` may raise WeightsNotFound; nothing is cached then."""
     if _cache.get(judge_id) is None:
-        _cache[judge_id] = load()
+        with torch.inference_mode(False):  # cached for every caller: never inference tensors (see sets.get_judges)
+            _cache[judge_id] = load()
     return _cache[judge_id]
 
 
