@@ -8,7 +8,7 @@ import xmgan
 from xmgan import audio
 from xmgan.data import load_speech
 from xmgan.models.cmcgan import (CmcganPipeline, Config, denormalise, fsdd_voice, mismatched, mnist_by_class, normalise,
-                                 pairwise_pixel_distance, pitch_shifted, sample_of_class)
+                                 pairwise_pixel_distance, pitch_shifted, sample_of_class, voice_of_wavs)
 
 
 @pytest.fixture(scope="module")
@@ -221,3 +221,24 @@ def test_shipped_waveform_spoken_digit_judge_hears_the_fixture_test_digits():
     idx = s.where("test")
     assert judge.labels == [str(d) for d in range(10)]
     assert (judge.predict([s.wavs[i] for i in idx], s.sr) == s.extra["digit"][idx]).mean() >= 0.9
+
+
+def test_speed_perturbation_moves_pitch_and_shortens_the_sound():
+    """Speed perturbation (train_cmcgan --speed): +4 semitones plays the recording 2^(4/12) times faster, so it
+    is that much shorter and WORLD hears its F0 that much higher."""
+    import sys
+
+    sys.path.insert(0, str(__import__("conftest").ROOT / "train"))
+    from train_cmcgan import speed_perturbed
+
+    _, _, _, wavs = fsdd_voice("test")
+    fast = speed_perturbed(wavs[:3], 4.0)
+    ratio = 2 ** (4 / 12)
+    assert all(abs(len(w) / len(f) - ratio) < 0.01 and f.dtype == np.float32 for w, f in zip(wavs, fast))
+    raw, fast_raw = voice_of_wavs(wavs[:3]), voice_of_wavs(fast)
+    lf0 = audio.VOICE_MCEP                                  # the log-F0 row, mapped to [-1, 1] over the F0 range
+    voiced = (raw[:, lf0 + 1] > 0).any(1) & (fast_raw[:, lf0 + 1] > 0).any(1)
+    assert voiced.all()
+    up = [np.median(fr[lf0][fr[lf0 + 1] > 0]) - np.median(r[lf0][r[lf0 + 1] > 0]) for r, fr in zip(raw, fast_raw)]
+    semitone = 2 * np.log(2) / 12 / np.log(audio.VOICE_F0_RANGE[1] / audio.VOICE_F0_RANGE[0])
+    assert all(2.5 * semitone < u < 5.5 * semitone for u in up), np.array(up) / semitone

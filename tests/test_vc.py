@@ -237,3 +237,41 @@ def test_cyclegan_vc_training_sentences_are_disjoint():
     from xmgan.models.cyclegan_vc import SOURCE_UTTS, TARGET_UTTS
 
     assert SOURCE_UTTS[1] < TARGET_UTTS[0]
+
+
+def _vc_common():
+    sys.path.insert(0, str(ROOT / "train"))
+    import vc_common
+
+    return vc_common
+
+
+def test_instance_noise_is_annealed_and_reproducible():
+    import argparse
+
+    vc_common = _vc_common()
+    args = argparse.Namespace(d_noise=0.5, d_noise_steps=100)
+    x = torch.zeros(8, _vc.N_FEATS, 64)
+    first = vc_common.instance_noise(x, 0, args, torch.Generator().manual_seed(3))
+    assert abs(first.std().item() - 0.5) < 0.02
+    assert torch.equal(first, vc_common.instance_noise(x, 0, args, torch.Generator().manual_seed(3)))  # resumable
+    assert abs(vc_common.instance_noise(x, 50, args, torch.Generator().manual_seed(3)).std().item() - 0.25) < 0.01
+    assert torch.equal(vc_common.instance_noise(x, 100, args, torch.Generator()), x)               # annealed away
+    args.d_noise_steps = 0                                                                          # constant
+    assert abs(vc_common.instance_noise(x, 10**6, args, torch.Generator().manual_seed(0)).std().item() - 0.5) < 0.02
+    assert torch.equal(vc_common.instance_noise(x, 0, argparse.Namespace(d_noise=0.0, d_noise_steps=0), None), x)
+
+
+def test_fresh_d_continues_only_the_generators(tmp_path):
+    vc_common = _vc_common()
+    trained = {"G": _vc.Generator(width=8, n_res=1), "D": _vc.Discriminator(width=4)}
+    vc_common.export(tmp_path / "exp", {f"{n}.{k}": v for n, m in trained.items() for k, v in m.state_dict().items()},
+                     {"steps": 7})
+    torch.manual_seed(1)
+    new = {"G": _vc.Generator(width=8, n_res=1), "D": _vc.Discriminator(width=4)}
+    before_d = {k: v.clone() for k, v in new["D"].state_dict().items()}
+    facts = vc_common.init_from(tmp_path / "exp", "sf1_tm1", new, fresh=("D",))
+    assert facts["steps"] == 7
+    g_old, g_new = trained["G"].state_dict(), new["G"].state_dict()
+    assert all(torch.equal(g_old[k].half().float(), v) for k, v in g_new.items())   # G continues (float16 export)
+    assert all(torch.equal(before_d[k], v) for k, v in new["D"].state_dict().items())  # D as it was built

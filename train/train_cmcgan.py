@@ -33,7 +33,7 @@ from PIL import Image
 from xmgan import audio as au
 from xmgan.data import to_uint8
 from xmgan.models.cmcgan import (N_MCEP, CmcganPipeline, Config, fsdd_voice, mismatched, mnist_by_class, normalise,
-                                 sample_of_class)
+                                 sample_of_class, voice_of_wavs)
 from xmgan.pipeline import grid
 
 GEN = ("E_a", "E_i", "G_a", "G_i", "S_a", "S_i")
@@ -88,6 +88,15 @@ class VoiceAugment:
         return (x + self.noise * torch.randn(x.shape, generator=g).to(dev)).clamp(-1, 1)
 
 
+def speed_perturbed(wavs: list[np.ndarray], semitones: float) -> list[np.ndarray]:
+    """Each waveform played 2^(semitones/12) times faster (polyphase resampling, scipy): a shorter or longer
+    vocal tract and a higher or lower voice at once, as in Kaldi's speed perturbation."""
+    from scipy.signal import resample_poly
+
+    down = round(1000 * 2 ** (semitones / 12))
+    return [resample_poly(np.asarray(w, np.float64), 1000, down).astype(np.float32) for w in wavs]
+
+
 def kl(mu: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:
     return 0.5 * (mu.float().pow(2) + logvar.float().exp() - 1 - logvar.float()).sum(1).mean()
 
@@ -118,16 +127,22 @@ def main() -> None:
     p.add_argument("--hold-out", default="", help="an FSDD speaker never heard (variant fsdd_mnist_loso)")
     p.add_argument("--pitch-range", type=float, nargs=2, default=(-4.0, 14.0), help="augmentation, semitones")
     p.add_argument("--formant-range", type=float, nargs=2, default=(-2.0, 7.0), help="augmentation, semitones")
+    p.add_argument("--speed", type=float, nargs="*", default=[],
+                   help="speed perturbation (Ko et al. 2015), in semitones: the training waveforms are also resampled "
+                        "by each factor 2^(s/12) (pitch, formants and tempo move together) and analysed by WORLD; "
+                        "the augmented voice starts from one of these copies or the recording, at random")
     args = p.parse_args()
     variant = "fsdd_mnist_loso" if args.hold_out else "fsdd_mnist"
     tr = Trainer("cmcgan", variant, args)
 
-    raw, ya, _, _ = fsdd_voice("train", exclude=args.hold_out)      # (N, 32, 64) voice features, digits
+    raw, ya, _, wavs = fsdd_voice("train", exclude=args.hold_out)      # (N, 32, 64) voice features, digits
     mcep = raw[:, :N_MCEP]
     config = Config(critic_stem=args.critic_stem, width=args.width, held_out_speaker=args.hold_out,
                     mcep_mean=[round(float(v), 5) for v in mcep.mean((0, 2))],
                     mcep_std=[round(float(v), 5) for v in mcep.std((0, 2)) + 1e-4])
     xa, ya = normalise(raw, config), torch.from_numpy(ya)           # (N, 1, 32, 64) in [-1, 1]
+    # The augmented voice's starting points: the recording and its speed-perturbed copies, (K, N, 1, 32, 64).
+    xa_speed = torch.stack([xa] + [normalise(voice_of_wavs(speed_perturbed(wavs, s)), config) for s in args.speed])
     xi, yi, start, count = mnist_by_class("train")                  # MNIST sorted by class
     augment = VoiceAugment(config, tr.device, pitch=tuple(args.pitch_range), formant=tuple(args.formant_range))
     nets = CmcganPipeline.build(config)
@@ -154,7 +169,10 @@ def main() -> None:
         g = tr.generator(step)
         idx = torch.randint(0, len(xa), (args.batch,), generator=g)
         a, y = xa[idx].to(tr.device), ya[idx].to(tr.device)
-        a_aug = augment(a, g)                                                        # another voice, same digit
+        if args.speed:                                                               # a speed-perturbed copy, or not
+            a_aug = augment(xa_speed[torch.randint(0, len(xa_speed), (args.batch,), generator=g), idx].to(tr.device), g)
+        else:
+            a_aug = augment(a, g)                                                    # another voice, same digit
         i = xi[sample_of_class(ya[idx], start, count, g)].to(tr.device)            # matched: same digit
         i_wrong = xi[sample_of_class(mismatched(ya[idx], g), start, count, g)].to(tr.device)
         z = torch.randn(4, args.batch, config.z_dim, generator=g).to(tr.device)

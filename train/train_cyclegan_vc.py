@@ -57,7 +57,8 @@ def main() -> None:
     nets = CycleganVcPipeline.build(config).to(tr.device)
     G_xy, G_yx, D_x, D_y = nets["G_xy"], nets["G_yx"], nets["D_x"], nets["D_y"]
     ema_xy, ema_yx = copy.deepcopy(G_xy).eval(), copy.deepcopy(G_yx).eval()
-    prior = vc_common.init_from(args.init_from, variant, {"G_xy": G_xy, "G_yx": G_yx, "D_x": D_x, "D_y": D_y})
+    prior = vc_common.init_from(args.init_from, variant, {"G_xy": G_xy, "G_yx": G_yx, "D_x": D_x, "D_y": D_y},
+                                 fresh=("D_x", "D_y") if args.fresh_d else ())
     if prior:
         ema_xy.load_state_dict(G_xy.state_dict())
         ema_yx.load_state_dict(G_yx.state_dict())
@@ -69,7 +70,8 @@ def main() -> None:
     clock = vc_common.Clock(start, args.max_minutes)
     facts = {"frames": args.frames, "lambda_cyc": args.lambda_cyc, "lambda_id": args.lambda_id,
              "id_steps": args.id_steps, "lambda_id_late": args.lambda_id_late, "d_lr": args.d_lr,
-             "utterances": {args.source: list(SOURCE_UTTS), args.target: list(TARGET_UTTS)}}
+             "utterances": {args.source: list(SOURCE_UTTS), args.target: list(TARGET_UTTS)},
+             **vc_common.d_facts(args)}
 
     def shipped():
         return shipped_state(G_xy=ema_xy, G_yx=ema_yx, D_x=D_x, D_y=D_y)
@@ -82,12 +84,15 @@ def main() -> None:
         x = segs.batch(args.source, args.batch, g)   # (B, 35, T) standardised source speech
         y = segs.batch(args.target, args.batch, g)   # target speech of other sentences
 
-        # D: least squares, real -> 1, converted -> 0, one D per speaker
+        def noisy(v: torch.Tensor) -> torch.Tensor:  # what D sees (instance noise, when asked for)
+            return vc_common.instance_noise(v, step, args, g)
+
+        # D: least squares, real -> 1 (or --real-label), converted -> 0, one D per speaker
         with tr.autocast():
             with torch.no_grad():
                 fake_y, fake_x = G_xy(x), G_yx(y)
-            d_loss = ((D_y(y) - 1).pow(2).mean() + D_y(fake_y).pow(2).mean()
-                      + (D_x(x) - 1).pow(2).mean() + D_x(fake_x).pow(2).mean())
+            d_loss = ((D_y(noisy(y)) - args.real_label).pow(2).mean() + D_y(noisy(fake_y)).pow(2).mean()
+                      + (D_x(noisy(x)) - args.real_label).pow(2).mean() + D_x(noisy(fake_x)).pow(2).mean())
         opt_d.zero_grad(set_to_none=True)
         d_loss.backward()
         tr.sync(D_x, D_y)
@@ -96,7 +101,7 @@ def main() -> None:
         # G: adversarial + cycle consistency (+ identity mapping in the first phase only, as in the paper)
         with tr.autocast():
             fake_y, fake_x = G_xy(x), G_yx(y)
-            adv = (D_y(fake_y) - 1).pow(2).mean() + (D_x(fake_x) - 1).pow(2).mean()
+            adv = (D_y(noisy(fake_y)) - 1).pow(2).mean() + (D_x(noisy(fake_x)) - 1).pow(2).mean()
             cyc = (G_yx(fake_y) - x).abs().mean() + (G_xy(fake_x) - y).abs().mean()
             g_loss = adv + args.lambda_cyc * cyc
             idt = torch.zeros(())

@@ -78,7 +78,7 @@ def main() -> None:
     nets = StarganVcPipeline.build(config).to(tr.device)
     G, D = nets["G"], nets["D"]
     G_ema = copy.deepcopy(G).eval()
-    prior = vc_common.init_from(args.init_from, "vcc2016", {"G": G, "D": D})
+    prior = vc_common.init_from(args.init_from, "vcc2016", {"G": G, "D": D}, fresh=("D",) if args.fresh_d else ())
     if prior:
         G_ema.load_state_dict(G.state_dict())
     opt_g = torch.optim.Adam(G.parameters(), args.lr, betas=(0.5, 0.999))
@@ -87,7 +87,8 @@ def main() -> None:
     start = tr.load_state(objects)
     clock = vc_common.Clock(start, args.max_minutes)
     facts = {"frames": args.frames, "lambda_cyc": args.lambda_cyc, "lambda_id": args.lambda_id,
-             "id_steps": args.id_steps, "lambda_id_late": args.lambda_id_late, "d_lr": args.d_lr}
+             "id_steps": args.id_steps, "lambda_id_late": args.lambda_id_late, "d_lr": args.d_lr,
+             **vc_common.d_facts(args)}
 
     def shipped():
         return shipped_state(G=G_ema, D=D)
@@ -104,11 +105,15 @@ def main() -> None:
         src, trg = src.to(tr.device), trg.to(tr.device)
         to_trg, back, same = pair_code(src, trg, n), pair_code(trg, src, n), pair_code(src, src, n)
 
+        def noisy(v: torch.Tensor) -> torch.Tensor:  # what D sees (instance noise, when asked for)
+            return vc_common.instance_noise(v, step, args, g)
+
         # D on (source, target) pairs: real y of speaker trg under (src, trg) -> 1; G(x, src -> trg) -> 0
         with tr.autocast():
             with torch.no_grad():
                 fake = G(x, to_trg)
-            d_loss = (D(y, src * n + trg) - 1).pow(2).mean() + D(fake, src * n + trg).pow(2).mean()
+            d_loss = ((D(noisy(y), src * n + trg) - args.real_label).pow(2).mean()
+                      + D(noisy(fake), src * n + trg).pow(2).mean())
         opt_d.zero_grad(set_to_none=True)
         d_loss.backward()
         tr.sync(D)
@@ -117,7 +122,7 @@ def main() -> None:
         # G: fool D as the pair's conversion, come back to x, and leave x alone when told (src, src)
         with tr.autocast():
             fake = G(x, to_trg)
-            adv = (D(fake, src * n + trg) - 1).pow(2).mean()
+            adv = (D(noisy(fake), src * n + trg) - 1).pow(2).mean()
             cyc = (G(fake, back) - x).abs().mean()
             g_loss = adv + args.lambda_cyc * cyc
             idt = torch.zeros(())

@@ -31,13 +31,41 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         except argparse.ArgumentError:
             pass
     p.add_argument("--export", type=Path, default=None, help="also write float16 weights + training.json here")
+    p.add_argument("--fresh-d", action="store_true",
+                   help="with --init-from: only the generators continue; the discriminators start afresh")
+    p.add_argument("--d-noise", type=float, default=0.0,
+                   help="instance noise (Sonderby et al. 2017): Gaussian noise of this std (standardised units) on "
+                        "every segment D sees, real and converted, in D's and G's steps, so D cannot separate them "
+                        "perfectly and G keeps a useful gradient")
+    p.add_argument("--d-noise-steps", type=int, default=0,
+                   help="anneal --d-noise linearly to 0 over this many steps of the run (0: constant)")
+    p.add_argument("--real-label", type=float, default=1.0,
+                   help="D's least-squares target for real speech (0.9: one-sided label smoothing)")
 
 
-def init_from(path: Path | None, variant: str, modules: dict[str, torch.nn.Module]) -> dict:
+def d_facts(args) -> dict:
+    """The discriminator regularisers of this run, for the training facts in config.json."""
+    return {"fresh_d": args.fresh_d, "d_noise": args.d_noise, "d_noise_steps": args.d_noise_steps,
+            "real_label": args.real_label}
+
+
+def instance_noise(x: torch.Tensor, step: int, args, g: torch.Generator) -> torch.Tensor:
+    """x plus --d-noise Gaussian noise, annealed over --d-noise-steps (drawn from the step's generator `g`, so a
+    resumed run draws the same noise)."""
+    sigma = args.d_noise * (max(0.0, 1 - step / args.d_noise_steps) if args.d_noise_steps else 1.0)
+    if sigma <= 0:
+        return x
+    return x + sigma * torch.randn(x.shape, generator=g).to(x.device, x.dtype)
+
+
+def init_from(path: Path | None, variant: str, modules: dict[str, torch.nn.Module], fresh: tuple[str, ...] = ()
+              ) -> dict:
     """Load weights named "<net>.<param>" into `modules` ({net: module}; an EMA copy is passed under its own
-    net name) from a checkpoint folder or an export folder. Returns the earlier training facts ({} if none)."""
+    net name) from a checkpoint folder or an export folder, except the nets named in `fresh` (they keep their
+    initial weights). Returns the earlier training facts ({} if none)."""
     if path is None:
         return {}
+    modules = {k: m for k, m in modules.items() if k not in fresh}
     if (path / "training.json").is_file():                                       # an --export folder
         facts = json.loads((path / "training.json").read_text())
         tensors = {}
