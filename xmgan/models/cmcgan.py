@@ -38,7 +38,9 @@ Different from, or beyond, the paper:
   polyphase filter (pitch, formants and tempo move together, as a smaller or larger speaker) and analysed
   by WORLD; the augmented voice starts from one of these copies or the recording, and the feature-space
   warps on top are narrower (pitch -4..+10, formants -3..+5). Pitch-shifted test speech 71.8 -> 79.0%,
-  FSDD test 95.3 -> 96.7%, image -> sound heard 89.1 -> 93.7%, retrieval 93.7 -> 95.3%.
+  FSDD test 95.3 -> 96.7%, image -> sound heard 89.1 -> 93.7%, retrieval 93.7 -> 95.3%. The same recipe
+  from scratch for the leave-one-speaker-out variant diverged near step 2,000 (adversarial loss past 100,
+  classifier loss past 20), so fsdd_mnist_loso is still the round-1 recipe.
 - z that matters (BicycleGAN, Zhu et al. 2017): style encoders S_i and S_a give each real input a
   Gaussian z (KL-regularised), which the reconstructions and cycles use; the cross-modal outputs take a
   random z and must give it back (latent regression through the frozen style encoder), plus a

@@ -20,6 +20,11 @@ Implemented (`arch="vc2"`), and what differs from the paper:
   paper's second D on cycled speech);
 - the shipped generators are exponential moving averages of the trained ones.
 `arch="v1"` (the CycleGAN-VC 1-D generator of the first shipped weights) still loads.
+Tried on the shipped v1 weights and not shipped (MCD no better than the identity pipeline): continuing with
+identity weight 5 -> 1 (D loss falls to 0.03, G stays the identity); D learning rate 1e-5 and 3e-6 (the same);
+a fresh D with annealed instance noise (`--fresh-d --d-noise 0.3 --d-noise-steps 8000 --real-label 0.9`,
+identity weight 1; 3,800 steps, 38 min): D loss 0.2 while the noise was strong, 0.05 again by step 2,600;
+SF1 -> TM1 8.85 dB against the identity pipeline's 8.75, TM1 -> SF1 8.71 against 8.73.
 
 Evaluation (`evaluate`, _vc.evaluate_directions): the 54 evaluation sentences converted in both directions and
 *heard*, not read from the converter's features: MCD by an independent re-analysis (xmgan.judges.speech) against the
