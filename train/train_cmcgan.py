@@ -90,11 +90,10 @@ class VoiceAugment:
 
 def speed_perturbed(wavs: list[np.ndarray], semitones: float) -> list[np.ndarray]:
     """Each waveform played 2^(semitones/12) times faster (polyphase resampling, scipy): a shorter or longer
-    vocal tract and a higher or lower voice at once, as in Kaldi's speed perturbation."""
-    from scipy.signal import resample_poly
-
-    down = round(1000 * 2 ** (semitones / 12))
-    return [resample_poly(np.asarray(w, np.float64), 1000, down).astype(np.float32) for w in wavs]
+    vocal tract and a higher or lower voice at once, as in Kaldi's speed perturbation: read as if recorded at
+    `faster` x 1000 Hz and resampled to 1000 Hz."""
+    faster = round(1000 * 2 ** (semitones / 12))
+    return [au.resample(np.asarray(w), faster, 1000) for w in wavs]
 
 
 def kl(mu: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:
@@ -141,8 +140,10 @@ def main() -> None:
                     mcep_mean=[round(float(v), 5) for v in mcep.mean((0, 2))],
                     mcep_std=[round(float(v), 5) for v in mcep.std((0, 2)) + 1e-4])
     xa, ya = normalise(raw, config), torch.from_numpy(ya)           # (N, 1, 32, 64) in [-1, 1]
-    # The augmented voice's starting points: the recording and its speed-perturbed copies, (K, N, 1, 32, 64).
-    xa_speed = torch.stack([xa] + [normalise(voice_of_wavs(speed_perturbed(wavs, s)), config) for s in args.speed])
+    # With --speed, the augmented voice's starting points: the recording and its speed-perturbed copies,
+    # (K, N, 1, 32, 64).
+    xa_speed = (torch.stack([xa] + [normalise(voice_of_wavs(speed_perturbed(wavs, s)), config) for s in args.speed])
+                if args.speed else None)
     xi, yi, start, count = mnist_by_class("train")                  # MNIST sorted by class
     augment = VoiceAugment(config, tr.device, pitch=tuple(args.pitch_range), formant=tuple(args.formant_range))
     nets = CmcganPipeline.build(config)
@@ -169,7 +170,7 @@ def main() -> None:
         g = tr.generator(step)
         idx = torch.randint(0, len(xa), (args.batch,), generator=g)
         a, y = xa[idx].to(tr.device), ya[idx].to(tr.device)
-        if args.speed:                                                               # a speed-perturbed copy, or not
+        if xa_speed is not None:                                                     # a speed-perturbed copy, or not
             a_aug = augment(xa_speed[torch.randint(0, len(xa_speed), (args.batch,), generator=g), idx].to(tr.device), g)
         else:
             a_aug = augment(a, g)                                                    # another voice, same digit

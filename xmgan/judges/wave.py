@@ -27,6 +27,7 @@ import torch
 from torch import nn
 
 from .. import hub
+from ..audio import resample
 from ..errors import WeightsNotFound
 
 log = logging.getLogger(__name__)
@@ -97,14 +98,7 @@ class WaveNet(nn.Module):
 
 def at_16k(wav: np.ndarray, sr: int) -> np.ndarray:
     """Any rate -> 16 kHz float32 (band-limited polyphase resampling)."""
-    if sr == SR:
-        return np.asarray(wav, dtype=np.float32)
-    from math import gcd
-
-    from scipy.signal import resample_poly
-
-    g = gcd(int(sr), SR)
-    return resample_poly(np.asarray(wav, dtype=np.float64), SR // g, int(sr) // g).astype(np.float32)
+    return resample(np.asarray(wav), sr, SR)
 
 
 # Which checkpoint holds which judge: (variant, the config key naming its classes).
