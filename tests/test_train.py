@@ -143,3 +143,25 @@ def test_two_stage_resume_after_kill_9_in_each_stage(tmp_path):
     assert resumed.keys() == reference.keys()
     for k, v in reference.items():
         assert torch.equal(v, resumed[k]) or torch.allclose(v, resumed[k], atol=1e-6), k
+
+
+def test_latent_gan_into_fashion_learns_from_the_fashion_teacher(tmp_path, monkeypatch):
+    """train_judges.py --teacher --dataset fashion writes the teacher folder's "fashion" variant; with
+    --sem-weight 1 the latent-space GAN's MNIST -> Fashion mapper is taught by it (the loss is logged and
+    non-zero), and without that variant the script stops with the command that trains it."""
+    train("train_judges.py", tmp_path, "--steps", "4", "--batch", "8", "--teacher", "--dataset", "fashion",
+          "--seed", "7", ck="teachers")
+    cfg = json.loads((tmp_path / "teachers" / "teacher" / "config.json").read_text())
+    assert set(cfg["variants"]) == {"fashion"} and cfg["variants"]["fashion"]["channels"] == 1
+    args = ["--steps", "4", "--batch", "8", "--task", "mnist2fashion", "--vae-steps", "2", "--map-batch", "8",
+            "--sem-weight", "1", "--losses-every", "1"]
+    monkeypatch.setenv("XMGAN_CHECKPOINTS", str(tmp_path / "teachers"))
+    out = train("train_latent_gan.py", tmp_path, *args)
+    assert "G1 weight 1.0 (teacher fashion)" in out.stderr
+    curve = [json.loads(line) for line in
+             (tmp_path / "runs" / "latent_gan" / "mnist2fashion" / "losses.jsonl").read_text().splitlines()]
+    assert all(c["sem"] > 0 for c in curve if c["step"] >= 2), curve
+    (tmp_path / "teachers" / "teacher" / "config.json").write_text(json.dumps({**cfg, "variants": {}}))
+    with pytest.raises(subprocess.CalledProcessError) as e:
+        train("train_latent_gan.py", tmp_path, *args, runs="runs2")
+    assert "train/train_judges.py --teacher --dataset fashion" in e.value.stderr

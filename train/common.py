@@ -348,12 +348,16 @@ def load_grown(module: torch.nn.Module, state: dict[str, torch.Tensor]) -> None:
                 raise SystemExit(f"init: {k} has shape {tuple(src.shape)} in the checkpoint, {tuple(t.shape)} here")
 
 
-def load_teacher(device: torch.device, folder: Path | None = None) -> torch.nn.Module:
-    """The frozen digit classifier of semantic-consistency losses (checkpoints/teacher/, trained by
-    `train/train_judges.py --teacher`): its own weights and seed, never one of the evaluation judges."""
+def load_teacher(device: torch.device, folder: Path | None = None, variant: str = "digits4") -> torch.nn.Module:
+    """The frozen classifier of semantic-consistency losses (checkpoints/teacher/, trained by
+    `train/train_judges.py --teacher`): its own weights and seed, never one of the evaluation judges.
+    Variant "digits4": digits of the four digit domains (32x32, 3 channels); "fashion": Fashion-MNIST."""
     cfg, tensors = hub.load_checkpoint(folder or hub.resolve("teacher"))
-    net = build_judge(config_from_dict(JudgeConfig, cfg["variants"]["digits4"]))
-    net.load_state_dict(hub.variant_state(tensors, "digits4"))
+    if variant not in cfg["variants"]:
+        raise SystemExit(f"the teacher has no variant {variant!r} (it has {', '.join(cfg['variants'])}): "
+                         f"train it with train/train_judges.py --teacher --dataset {variant}")
+    net = build_judge(config_from_dict(JudgeConfig, cfg["variants"][variant]))
+    net.load_state_dict(hub.variant_state(tensors, variant))
     return net.to(device).eval().requires_grad_(False)
 
 

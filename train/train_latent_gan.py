@@ -26,9 +26,11 @@ Departures from the paper, beside those listed in xmgan/models/latent_gan.py (mi
   cross-entropy against the source's class pair (target class = source class + offset; for mnist_0to5 the
   digit + 5) is added to G1's loss. The VAEs stay frozen as in the paper's stage 2: the gradient flows
   through the frozen decoder into the mapper only. --sem-weight defaults to 1.0 where the task's target is
-  a digit domain (mnist_0to5, usps2mnist) and 0 for mnist2fashion: there is no Fashion-MNIST teacher
-  (train_judges.py --teacher trains the digit teacher only), and the evaluation's Fashion judge must not
-  serve as one. --sem-weight-g2 (default 0) adds the same loss for G2 (into the source domain, always
+  a digit domain (mnist_0to5, usps2mnist) and 0 for mnist2fashion (its first weights were trained without).
+  Into Fashion-MNIST (--sem-weight 1 with --task mnist2fashion) the teacher is the teacher folder's
+  "fashion" variant (train_judges.py --teacher --dataset fashion --seed 7: a Fashion-MNIST classifier with
+  its own weights and seed); the evaluation's Fashion judges never serve as one, and both judge sets read
+  the result. --sem-weight-g2 (default 0) adds the same loss for G2 (into the source domain, always
   digits); off by default because G2 is neither shown by the app nor evaluated and it doubles the cost.
   The loss is computed on the first --sem-batch pairs of each stage-2 batch: the teacher's forward and
   backward pass dominates a stage-2 step on CPU (--sem-batch 32 on one thread: ~9 steps/s against ~27
@@ -86,6 +88,11 @@ class PairSampler:
         return self.mu[i] + self.std[i] * torch.randn(self.mu[i].shape, generator=g)  # a posterior sample
 
 
+def teacher_variant(domain: str) -> str | None:
+    """The teacher folder's variant that reads `domain` (None: no teacher reads it)."""
+    return "digits4" if domain in DOMAINS else "fashion" if domain == "fashion" else None
+
+
 def teacher_frame(x: torch.Tensor) -> torch.Tensor:
     """Decoded digits (B, 1, 28, 28) in [-1, 1] -> the teacher's input (B, 3, 32, 32): the shared layout of
     xmgan.domains, as load_frames prepares MNIST (padded by 2 px) and USPS (a 20 px digit box, as here)."""
@@ -112,17 +119,17 @@ def main() -> None:
     p.add_argument("--mismatch-weight", type=float, default=1.0,
                    help="real pairs of non-corresponding classes as D negatives (not in the paper; 0: off)")
     p.add_argument("--sem-weight", type=float, default=None,
-                   help="semantic consistency: the frozen digit teacher's cross-entropy of the decoded translation "
+                   help="semantic consistency: the frozen teacher's cross-entropy of the decoded translation "
                         "against the source's class (not in the paper; default 1.0 where the target is digits, "
-                        "0 for mnist2fashion)")
+                        "0 for mnist2fashion, whose teacher is the teacher folder's fashion variant)")
     p.add_argument("--sem-weight-g2", type=float, default=0.0,
                    help="the same loss for G2 (into the source domain; 0: off, G2 is not shown nor evaluated)")
     p.add_argument("--sem-batch", type=int, default=32, help="stage-2 pairs per step and direction the teacher reads")
     args = p.parse_args()
     if args.sem_weight is None:
         args.sem_weight = 1.0 if TASKS[args.task]["target"] in DOMAINS else 0.0
-    elif args.sem_weight and TASKS[args.task]["target"] not in DOMAINS:
-        p.error(f"--sem-weight: no teacher reads {TASKS[args.task]['target']} (the digit teacher only)")
+    elif args.sem_weight and teacher_variant(TASKS[args.task]["target"]) is None:
+        p.error(f"--sem-weight: no teacher reads {TASKS[args.task]['target']} (digits and Fashion-MNIST only)")
     if not 0 <= args.vae_steps < args.steps:
         p.error("--vae-steps must be from 0 to below --steps (it is the stage-1 part of --steps)")
     if args.vae_steps == 0 and args.init_from is None and not args.resume:
@@ -144,12 +151,14 @@ def main() -> None:
     objects = {"vae1": vae1, "vae2": vae2, "G1": G1, "G2": G2, "D1": D1, "D2": D2, "G1_ema": G1_ema,
                "G2_ema": G2_ema, "opt_vae": opt_vae, "opt_g": opt_g, "opt_d": opt_d}
     start = tr.load_state(objects)  # the step says the stage: < --vae-steps is stage 1
-    # The teacher reads the decoded translations into each digit domain (G1: into the target, G2: into the source).
-    sem_dirs = [(name, w, offset) for name, w, dom, offset in (("G1", args.sem_weight, config.target, config.offset),
-                                                                ("G2", args.sem_weight_g2, config.source, 0))
-                if w and dom in DOMAINS]
-    teacher = load_teacher(tr.device) if sem_dirs else None
-    log.info("semantic consistency: %s", ", ".join(f"{name} weight {w}" for name, w, _ in sem_dirs) or "off")
+    # The teacher reads the decoded translations into each domain it knows (G1: into the target, G2: into the
+    # source): the digit teacher in the shared 32x32 layout, the Fashion-MNIST one as the images are.
+    sem_dirs = [(name, w, offset, teacher_variant(dom))
+                for name, w, dom, offset in (("G1", args.sem_weight, config.target, config.offset),
+                                             ("G2", args.sem_weight_g2, config.source, 0)) if w]
+    teachers = {v: load_teacher(tr.device, variant=v) for _, _, _, v in sem_dirs}
+    log.info("semantic consistency: %s", ", ".join(f"{name} weight {w} (teacher {v})" for name, w, _, v in sem_dirs)
+             or "off")
 
     # Fixed sample inputs: the first 8 images of each domain; one source image per class for stage 2.
     show1, show2 = x1[:8].to(tr.device), x2[:8].to(tr.device)
@@ -228,11 +237,12 @@ def main() -> None:
                 loss_g = adv + args.reg_weight * reg
                 sem = torch.zeros((), device=tr.device)
                 m = min(args.sem_batch, n)
-                for name, w, offset in sem_dirs:  # decoders frozen: the gradient reaches the mapper only
+                for name, w, offset, variant in sem_dirs:  # decoders frozen: the gradient reaches the mapper only
                     fake, vae = (f2, vae2) if name == "G1" else (f1, vae1)
                     x_fake = vae.decode(fake[:m].float())  # (m, 1, 28, 28) in [-1, 1]
                     want = k[:m].to(tr.device) + offset  # the class in the decoded domain
-                    ce = F.cross_entropy(teacher(teacher_frame(x_fake)).float(), want)
+                    seen = teacher_frame(x_fake) if variant == "digits4" else x_fake
+                    ce = F.cross_entropy(teachers[variant](seen).float(), want)
                     sem = sem + ce.detach()
                     loss_g = loss_g + w * ce
             opt_g.zero_grad(set_to_none=True)
@@ -241,6 +251,7 @@ def main() -> None:
             opt_g.step()
             update_ema(G1_ema, G1, step - args.vae_steps)
             update_ema(G2_ema, G2, step - args.vae_steps)
+            tr.log_losses(step, d=loss_d, g=adv, reg=reg, sem=sem)
             timing["stage2"][0] += 1
             timing["stage2"][1] += time.time() - t0
             if step % 50 == 0:

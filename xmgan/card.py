@@ -51,10 +51,12 @@ JUDGES = {
     "judges_b": ("Second judges (independent evaluation classifiers)",
                  "A second, independently trained classifier per domain (a different architecture), so that "
                  "every reported accuracy can be read by two judges.", "image-classification"),
-    "teacher": ("Teacher (a training aid, not an evaluation judge)",
-                "A digit classifier trained on the labelled training splits of MNIST, USPS, MNIST-M and the printed "
-                "digits in their shared 32x32 layout, with its own seed. CycleGAN and StarGAN (round 2) learn "
-                "through it (CyCADA's semantic consistency); evaluation never reads it.", "image-classification"),
+    "teacher": ("Teachers (training aids, not evaluation judges)",
+                "digits4: a digit classifier trained on the labelled training splits of MNIST, USPS, MNIST-M and "
+                "the printed digits in their shared 32x32 layout, with its own seed. CycleGAN, StarGAN (round 2) "
+                "and the latent-space GAN into digits learn through it (CyCADA's semantic consistency). fashion: "
+                "a Fashion-MNIST classifier, with its own seed, that the latent-space GAN's MNIST -> Fashion "
+                "mapper learns through. Evaluation never reads either.", "image-classification"),
     "speaker_judge": ("Speaker judge (VCC2016: SF1, SF2, TM1, TM2)",
                       "A 1-D CNN over WORLD mel-cepstra c1..c35 (alpha 0.42, 5 ms frames, one global "
                       "standardisation), logits averaged over the utterance's speech frames. Trained on the "

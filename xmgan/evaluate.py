@@ -21,7 +21,7 @@ from datetime import date
 
 from . import hub, judges, load
 from .card import write_card
-from .data import DOMAINS
+from .data import DOMAINS, load_images, to_float
 from .domains import load_frames
 from .env import hardware
 from .errors import XmganError
@@ -38,16 +38,24 @@ def evaluate_judges(n: int | None = None, model_id: str = judges.FIRST) -> dict:
 
 
 def evaluate_teacher() -> dict:
-    """The translators' teacher (checkpoints/teacher/, a training aid, never an evaluation judge): its digit
-    accuracy on each of the four digit domains' test sets, in the shared layout it was trained on."""
-    teacher = judges.Judges(model_id=TEACHER)["digits4"]
+    """The translators' teachers (checkpoints/teacher/, training aids, never evaluation judges): the digit
+    teacher's accuracy on each of the four digit domains' test sets, in the shared layout it was trained on,
+    and the Fashion-MNIST teacher's on the Fashion-MNIST test set."""
+    teachers = judges.Judges(model_id=TEACHER)
     out = {}
-    for domain in DOMAINS:
-        x, y = load_frames(domain, "test", 3)
-        pred, _ = judges.predict(teacher, x)
-        out[f"test_accuracy_{domain}"] = accuracy_report(pred, y.numpy(), range(10))["accuracy"]
-        out[f"n_test_{domain}"] = int(len(y))
-    return {"digits4": out}
+    if "digits4" in teachers.models:
+        out["digits4"] = {}
+        for domain in DOMAINS:
+            x, y = load_frames(domain, "test", 3)
+            pred, _ = judges.predict(teachers["digits4"], x)
+            out["digits4"][f"test_accuracy_{domain}"] = accuracy_report(pred, y.numpy(), range(10))["accuracy"]
+            out["digits4"][f"n_test_{domain}"] = int(len(y))
+    if "fashion" in teachers.models:
+        test = load_images("fashion", "test")
+        pred, _ = judges.predict(teachers["fashion"], to_float(test.x))
+        out["fashion"] = {"test_accuracy": accuracy_report(pred, test.y, range(10))["accuracy"],
+                          "n_test": int(len(test.y))}
+    return out
 
 
 def run_model(model_id: str) -> dict:
