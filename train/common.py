@@ -203,7 +203,7 @@ class Trainer:
         mode = "a" if self.args.resume or self.logged else "w"
         self.logged = True
         with open(path, mode) as f:
-            f.write(json.dumps({"step": step, **{k: round(float(v), 5) for k, v in losses.items()}}) + "\n")
+            f.write(json.dumps({"step": step, **{k: round(float(v.detach() if torch.is_tensor(v) else v), 5) for k, v in losses.items()}}) + "\n")
 
     def elapsed(self) -> float:
         return self.elapsed_before + time.time() - self.started
