@@ -2,7 +2,8 @@
 
     python train/train_cmcgan.py --threads 1 --precision fp32 --max-minutes 60        # the shipped weights
     python train/train_cmcgan.py --threads 1 --precision fp32 --hold-out theo --max-minutes 30
-        # variant fsdd_mnist_loso: never hears the speaker "theo" (scored on theo's test takes)
+        # variant fsdd_mnist_loso: never hears the speaker "theo" (scored on theo's test takes); its round 2
+        # continues it with --init-from checkpoints/cmcgan and round 3's options below (README)
     python train/train_cmcgan.py --init-from checkpoints/cmcgan --inv-weight 3 --formant-range -2 9 \
         --pitch-range -4 16 ...                # continue from the shipped weights with higher voices
 (fp32 because bf16 autocast is far slower on this CPU.) Sounds are maps of WORLD vocoder parameters
