@@ -155,7 +155,7 @@ def test_dtn_keeps_the_digit(variant, bar):
 
 @pytest.mark.parametrize("variant,bar", [
     ("mnist_0to5", 0.96),     # measured 1.0000 (the 0-4 among the 128 test digits)
-    ("mnist2fashion", 0.75),  # measured 0.7891
+    ("mnist2fashion", 0.88),  # measured 0.9375 (the Fashion teacher's round; 0.7891 before)
     ("usps2mnist", 0.93),     # measured 0.9688 (2026-11-23 21:32, the semantic-loss weights; was 0.9219)
 ])
 def test_latent_gan_maps_each_class_to_its_partner(variant, bar):

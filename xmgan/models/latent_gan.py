@@ -35,8 +35,9 @@ only its half of MNIST), "mnist2fashion" MNIST class i -> Fashion-MNIST class i,
 fitted at the end of training on test images and stored in the checkpoint as buffers of each VAE.
 Evaluation translates the whole source test set (for mnist_0to5: MNIST test digits 0-4) and has the
 target judges read each output: for an MNIST target both judge sets (xmgan.judges.translation.read_digits,
-`accuracy` the lower of `accuracy_judge_a` and `accuracy_judge_b`), for Fashion-MNIST the first set's only
-(there is no second Fashion judge); the untranslated input is read the same way beside it. The Frechet
+`accuracy` the lower of `accuracy_judge_a` and `accuracy_judge_b`), for Fashion-MNIST each set's Fashion
+judge likewise (the images as they are, 28x28; a set without one is left out and `judges` says which
+read); the untranslated input is read the same way beside it. The Frechet
 distance (first judge's features) compares with real target test images of the target classes only (for
 mnist_0to5: MNIST test digits 5-9, floor from training digits 5-9). `style_consistency` (issue 17): per
 target class, the mean pairwise pixel distance of translations of different inputs divided by that of real
@@ -57,7 +58,7 @@ from torch import nn
 from .. import plots
 from ..data import DOMAINS, class_names, load_images, to_float, to_uint8
 from ..images import digit_like_mnist
-from ..judges import get_judges, predict, real_features
+from ..judges import available, get_judges, predict, real_features
 from ..judges.translation import read_digits
 from ..layers import frame_digits
 from ..metrics import accuracy_report, fd_block, style_consistency
@@ -297,8 +298,8 @@ class LatentGanPipeline(Pipeline):
 
     def evaluate(self, variant: str, n: int | None = None) -> dict:
         """Translate the held-out source test set (its first `n` images when given); the target judges read
-        each output (both judge sets for a digit target, the lower figure counting; Fashion-MNIST has only
-        the first set's judge), beside the untranslated input; style consistency against real target images."""
+        each output (both judge sets, the lower figure counting; for Fashion-MNIST the sets that hold a Fashion
+        judge), beside the untranslated input; style consistency against real target images."""
         c = self.config(variant)
         judge = get_judges()[c.dataset]
         x, y = load_domain(c.source, "test", c.source_classes)
@@ -314,9 +315,15 @@ class LatentGanPipeline(Pipeline):
             if "accuracy_judge_b" in read:  # the second set is present
                 acc["accuracy_judge_b"] = read["accuracy_judge_b"]
             untranslated = read_digits(frame_digits(x, 32), expected, c.target)["accuracy"]
-        else:  # Fashion-MNIST: one judge set only
-            acc = {**accuracy_report(labels, expected, c.target_classes), "judges": ["judges"]}
-            untranslated = round(float((predict(judge, x)[0] == expected).mean()), 4)
+        else:  # Fashion-MNIST: every judge set with a Fashion judge reads the 28x28 images as they are
+            sets = available(c.target)
+            reports = [accuracy_report(labels if i == 0 else predict(get_judges(s)[c.target], out)[0], expected,
+                                       c.target_classes) for i, s in enumerate(sets)]
+            acc = {**min(reports, key=lambda r: r["accuracy"]), "judges": list(sets)}
+            for i, r in enumerate(reports):
+                acc[f"accuracy_judge_{'ab'[i]}"] = r["accuracy"]
+            untranslated = min(round(float((predict(get_judges(s)[c.target], x)[0] == expected).mean()), 4)
+                               for s in sets)
         if c.offset or c.n_classes < len(class_names(c.target)):  # compare with the target classes only
             real = tuple(_class_features(judge, c.target, split, c.target_classes) for split in ("test", "train"))
         else:
