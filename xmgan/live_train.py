@@ -33,7 +33,11 @@ class Trainer:
         self.gen = torch.Generator().manual_seed(self.s.seed)
         mod = cgan if self.s.conditional else gan
         c = mod.Config(width=self.s.width, z_dim=self.s.z_dim)
-        self.G, self.D = mod.Generator(c), mod.Discriminator(c)
+        # channels-last weights: about 20% more steps per second on one CPU thread here (10.2-11.0 -> 12.1-13.6
+        # steps/s measured alternately at a load average of 3); fp32 throughout (bf16 autocast: 1.4 steps/s
+        # on this CPU, which has no bf16 instructions)
+        self.G = mod.Generator(c).to(memory_format=torch.channels_last)
+        self.D = mod.Discriminator(c).to(memory_format=torch.channels_last)
         betas = (self.s.beta1, 0.999)
         self.opt_g = torch.optim.Adam(self.G.parameters(), lr=self.s.lr_g, betas=betas)
         self.opt_d = torch.optim.Adam(self.D.parameters(), lr=self.s.lr_d, betas=betas)
