@@ -43,6 +43,8 @@ Different from, or beyond, the paper:
   classifier loss past 20); continued from that variant's round-1 weights instead (32,795 more steps,
   105 min, the shipped fsdd_mnist_loso), it stayed stable: theo, never heard, 78 -> 86%; FSDD test
   90.7 -> 94.3%, pitch-shifted 61.2 -> 75.7%, image -> sound heard 88.5 -> 90.8%, retrieval 81.3 -> 85.7%.
+  Tried and not shipped: 9,112 more steps (24 min) of round 3's recipe on fsdd_mnist. Pitch-shifted speech
+  rose 79.0 -> 81.0% and FSDD test 96.7 -> 97.3%, but image -> sound heard fell 93.7 -> 81.7%, below its goal.
 - z that matters (BicycleGAN, Zhu et al. 2017): style encoders S_i and S_a give each real input a
   Gaussian z (KL-regularised), which the reconstructions and cycles use; the cross-modal outputs take a
   random z and must give it back (latent regression through the frozen style encoder), plus a
