@@ -202,8 +202,9 @@ class Trainer:
         path = self.run_dir / "losses.jsonl"
         mode = "a" if self.args.resume or self.logged else "w"
         self.logged = True
+        values = {k: round(float(v.detach() if torch.is_tensor(v) else v), 5) for k, v in losses.items()}
         with open(path, mode) as f:
-            f.write(json.dumps({"step": step, **{k: round(float(v.detach() if torch.is_tensor(v) else v), 5) for k, v in losses.items()}}) + "\n")
+            f.write(json.dumps({"step": step, **values}) + "\n")
 
     def elapsed(self) -> float:
         return self.elapsed_before + time.time() - self.started

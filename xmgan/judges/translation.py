@@ -52,6 +52,14 @@ def _digits(readings: list[tuple[dict, np.ndarray]], domain: str) -> dict:
     return out
 
 
+def read_classes(images: np.ndarray | torch.Tensor, labels: np.ndarray, domain: str, classes=range(10)) -> dict:
+    """Class accuracy of images read as they are (no digit layout, e.g. 28x28 Fashion-MNIST) by every judge set
+    that holds a judge of `domain`: the same keys as read_digits (the lower accuracy is `accuracy`)."""
+    readings = [(accuracy_report(predict(get_judges(s)[domain], images)[0], labels, classes), None)
+                for s in available(domain)]
+    return _digits(readings, domain)
+
+
 def read_digits(frames: np.ndarray | torch.Tensor, labels: np.ndarray, domain: str) -> dict:
     """Digit accuracy of images in the shared 32x32 layout read as `domain`, by every judge set:
     {accuracy (the lower), accuracy_judge_a, accuracy_judge_b, per_class_accuracy (of the lower)}."""

@@ -58,10 +58,10 @@ from torch import nn
 from .. import plots
 from ..data import DOMAINS, class_names, load_images, to_float, to_uint8
 from ..images import digit_like_mnist
-from ..judges import available, get_judges, predict, real_features
-from ..judges.translation import read_digits
+from ..judges import get_judges, predict, real_features
+from ..judges.translation import read_classes, read_digits
 from ..layers import frame_digits
-from ..metrics import accuracy_report, fd_block, style_consistency
+from ..metrics import fd_block, style_consistency
 from ..pipeline import Pipeline, Route, seeded_normal
 from ..registry import register
 from ..specs.latent_gan import TASKS  # variant -> source and target domains, classes, class offset
@@ -306,7 +306,7 @@ class LatentGanPipeline(Pipeline):
         x, y = (x[:n], y[:n]) if n else (x, y)
         expected = y.numpy() + c.offset
         out = torch.cat([self.translate_batch(x[i:i + 500], seed=i, variant=variant) for i in range(0, len(x), 500)])
-        labels, feats = predict(judge, out)  # the first judge's features give the Frechet distance
+        _, feats = predict(judge, out)  # the first judge's features give the Frechet distance
         if c.target in DOMAINS:  # a digit domain: both judge sets read it in the shared 32x32 layout
             read = read_digits(frame_digits(out, 32), expected, c.target)
             lo = c.target_classes[0]
@@ -316,14 +316,8 @@ class LatentGanPipeline(Pipeline):
                 acc["accuracy_judge_b"] = read["accuracy_judge_b"]
             untranslated = read_digits(frame_digits(x, 32), expected, c.target)["accuracy"]
         else:  # Fashion-MNIST: every judge set with a Fashion judge reads the 28x28 images as they are
-            sets = available(c.target)
-            reports = [accuracy_report(labels if i == 0 else predict(get_judges(s)[c.target], out)[0], expected,
-                                       c.target_classes) for i, s in enumerate(sets)]
-            acc = {**min(reports, key=lambda r: r["accuracy"]), "judges": list(sets)}
-            for i, r in enumerate(reports):
-                acc[f"accuracy_judge_{'ab'[i]}"] = r["accuracy"]
-            untranslated = min(round(float((predict(get_judges(s)[c.target], x)[0] == expected).mean()), 4)
-                               for s in sets)
+            acc = read_classes(out, expected, c.target, c.target_classes)
+            untranslated = read_classes(x, expected, c.target, c.target_classes)["accuracy"]
         if c.offset or c.n_classes < len(class_names(c.target)):  # compare with the target classes only
             real = tuple(_class_features(judge, c.target, split, c.target_classes) for split in ("test", "train"))
         else:
