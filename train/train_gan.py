@@ -3,8 +3,8 @@
     python train/train_gan.py                 # ~15 min on 2 CPU cores
     python train/train_gan.py --resume        # continue after an interruption, at the exact step
     torchrun --nproc_per_node=2 train/train_gan.py
-    python train/train_gan.py --width 64 --spectral-norm --loss hinge --beta1 0 --batch 128 --steps 60000 --max-minutes 8
-        # a second recipe, for a lent GPU (not yet trained): wider, spectral-norm D, hinge loss, time-boxed
+    python train/train_gan.py --width 64 --spectral-norm --loss hinge --beta1 0 --batch 128 --steps 200000 --max-minutes 8
+        # the shipped recipe, on a lent GPU (train/gpu_job.sh: three such stages, each --init-from the last)
 Writes checkpoints/gan/ (variant "mnist"); then run `python -m xmgan.evaluate gan`.
 """
 import copy
