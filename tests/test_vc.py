@@ -191,6 +191,15 @@ def test_training_without_pyworld_exports_and_comes_back(tmp_path):
     shipped = pipe.net("sf1_tm1")["G_xy"].state_dict()
     assert all(torch.equal(shipped[k], v.float()) for k, v in exported.items())
     assert pipe.extra["sf1_tm1"]["training"]["steps"] == 3
+    # a second stage on the box continues from the first export; the import here keeps both stages' facts
+    subprocess.run(common + ["--steps", "2", "--no-save", "--init-from", str(tmp_path / "exp"), "--export",
+                             str(tmp_path / "exp2")], env=env, check=True, capture_output=True, timeout=300)
+    assert [s["steps"] for s in json.loads((tmp_path / "exp2" / "training.json").read_text())["stages"]] == [3, 2]
+    subprocess.run(common + ["--steps", "0", "--init-from", str(tmp_path / "exp2")], env=env, check=True,
+                   capture_output=True, timeout=300)
+    t = CycleganVcPipeline.from_pretrained(tmp_path / "ck" / "cyclegan_vc").extra["sf1_tm1"]["training"]
+    assert (t["steps"], t["continued_from"]["steps"], t["total_steps"]) == (2, 3, 5)
+    assert "--export" in t["command"] and "--export" in t["continued_from"]["command"] and "imported_by" in t
 
 
 @pytest.mark.parametrize("frames", [1, 37, 128])

@@ -130,10 +130,40 @@ def training_totals(tr, args, prior: dict, steps_done: int) -> dict:
     return extra
 
 
+def stage_facts(tr, args, facts: dict, steps_done: int) -> dict:
+    """This run alone, as one stage of a history: command, device, date, steps, minutes and the recipe."""
+    from datetime import date
+
+    from xmgan.env import hardware
+
+    command = " ".join(["python", *sys.argv]).replace(str(Path.cwd()) + "/", "")
+    return {"command": command, "device": hardware(), "date": date.today().isoformat(), "steps": steps_done,
+            "minutes": round(tr.elapsed() / 60, 1), "batch": args.batch, "lr": args.lr, "precision": args.precision,
+            "seed": args.seed, "torch": torch.__version__, **facts}
+
+
+def history(stages: list[dict]) -> dict:
+    """Stages (oldest first) -> the newest one with the others nested as `continued_from`, and the totals: the
+    shape Trainer.save_pretrained writes and the model card reads."""
+    chain = None
+    for st in stages:
+        chain = {**st, **({"continued_from": chain} if chain else {})}
+    return {**chain, "total_steps": sum(s["steps"] for s in stages),
+            "total_minutes": round(sum(s["minutes"] for s in stages), 1)}
+
+
 def finish(tr, args, config, shipped, facts: dict, prior: dict, steps_done: int) -> None:
-    """End of a VC run: totals across continuations, the --export copy, then checkpoints/<id>/ (tr.finish)."""
+    """End of a VC run: totals across continuations, the --export copy, then checkpoints/<id>/ (tr.finish).
+
+    An export keeps every stage of its history (`stages`: each run continued from the export before it), so
+    that `--init-from EXPORT --steps 0` here writes the checkpoint with the whole history as the model card
+    shows it (each stage's command, device, steps and minutes) instead of this no-op run's."""
+    stages = list(prior.get("stages", [])) + ([stage_facts(tr, args, facts, steps_done)] if steps_done else [])
     extra = {**facts, **training_totals(tr, args, prior, steps_done)}
     if args.export and tr.main:
         export(args.export, shipped(), {**extra, "steps": args.steps, "minutes": round(tr.elapsed() / 60, 1),
+                                        "stages": stages,
                                         "config": {k: v for k, v in vars(config).items() if k != "stats"}})
+    if not steps_done and prior.get("stages"):   # an import of an exported run: its history, as it was
+        extra = {**history(stages), "imported_by": " ".join(["python", *sys.argv])}
     tr.finish(config, shipped(), extra=extra)
