@@ -3,8 +3,7 @@
     python train/train_cyclegan_vc.py --threads 1 --max-minutes 60          # CPU, one shared core
     python train/train_cyclegan_vc.py --threads 1 --resume                  # continue after an interruption
     python train/train_cyclegan_vc.py --init-from checkpoints/cyclegan_vc   # continue from the shipped weights
-    XMGAN_VC_FEATURES=.gpu/vcc2016_train_f16.npz python train/train_cyclegan_vc.py --batch 32 \
-        --g-width 64 --res-width 256 --d-width 32 --max-minutes 7 --export OUT/cyclegan_vc   # a GPU box
+    bash train/gpu_job.sh train 8 1                                          # a lent GPU: see that script
 SF1 trains on utterances 100001-100081, TM1 on 100082-100162 (disjoint sentences). Recipe (--arch vc2):
 the 2-1-2D gated CNN generator (xmgan/models/_vc.Generator212), 2-D gated PatchGAN discriminators, least-squares
 GAN loss, cycle loss x10, identity-mapping loss x5 for the first --id-steps steps and then off, 128-frame
@@ -40,6 +39,8 @@ def main() -> None:
     p.add_argument("--source", default="SF1")
     p.add_argument("--target", default="TM1")
     p.add_argument("--log-every", type=int, default=100)
+    p.add_argument("--recon-loss", choices=["l1", "l2"], default="l1",
+                   help="distance of the cycle and identity losses (paper: l1; see vc_common.recon)")
     vc_common.add_arguments(p)
     args = p.parse_args()
     variant = f"{args.source}_{args.target}".lower()
@@ -70,6 +71,7 @@ def main() -> None:
     clock = vc_common.Clock(start, args.max_minutes)
     facts = {"frames": args.frames, "lambda_cyc": args.lambda_cyc, "lambda_id": args.lambda_id,
              "id_steps": args.id_steps, "lambda_id_late": args.lambda_id_late, "d_lr": args.d_lr,
+             "recon_loss": args.recon_loss,
              "utterances": {args.source: list(SOURCE_UTTS), args.target: list(TARGET_UTTS)},
              **vc_common.d_facts(args)}
 
@@ -102,12 +104,12 @@ def main() -> None:
         with tr.autocast():
             fake_y, fake_x = G_xy(x), G_yx(y)
             adv = (D_y(noisy(fake_y)) - 1).pow(2).mean() + (D_x(noisy(fake_x)) - 1).pow(2).mean()
-            cyc = (G_yx(fake_y) - x).abs().mean() + (G_xy(fake_x) - y).abs().mean()
+            cyc = vc_common.recon(G_yx(fake_y), x, args) + vc_common.recon(G_xy(fake_x), y, args)
             g_loss = adv + args.lambda_cyc * cyc
             idt = torch.zeros(())
             lambda_id = args.lambda_id if step < args.id_steps else args.lambda_id_late
             if lambda_id > 0:
-                idt = (G_xy(y) - y).abs().mean() + (G_yx(x) - x).abs().mean()
+                idt = vc_common.recon(G_xy(y), y, args) + vc_common.recon(G_yx(x), x, args)
                 g_loss = g_loss + lambda_id * idt
         opt_g.zero_grad(set_to_none=True)
         g_loss.backward()

@@ -3,8 +3,7 @@
     python train/train_stargan_vc.py --threads 1 --max-minutes 60           # CPU, one shared core
     python train/train_stargan_vc.py --threads 1 --resume                   # continue after an interruption
     python train/train_stargan_vc.py --init-from checkpoints/stargan_vc     # continue from the shipped weights
-    XMGAN_VC_FEATURES=.gpu/vcc2016_train_f16.npz python train/train_stargan_vc.py --batch 32 \
-        --g-width 64 --res-width 256 --d-width 32 --max-minutes 7 --export OUT/stargan_vc     # a GPU box
+    bash train/gpu_job.sh train 8 1                                          # a lent GPU: see that script
 Recipe: the 2-1-2D generator with conditional instance normalisation on the (source, target) pair
 (xmgan/models/_vc.Generator212, n_code 16), a 2-D gated PatchGAN discriminator conditioned by projection on
 the pair (source-and-target conditional adversarial loss: real speech of speaker t is judged under (s', t) for
@@ -61,6 +60,8 @@ def main() -> None:
     p.add_argument("--g-res", type=int, default=6)
     p.add_argument("--d-width", type=int, default=16)
     p.add_argument("--log-every", type=int, default=100)
+    p.add_argument("--recon-loss", choices=["l1", "l2"], default="l1",
+                   help="distance of the cycle and identity losses (paper: l1; see vc_common.recon)")
     vc_common.add_arguments(p)
     args = p.parse_args()
     tr = Trainer("stargan_vc", "vcc2016", args)
@@ -88,6 +89,7 @@ def main() -> None:
     clock = vc_common.Clock(start, args.max_minutes)
     facts = {"frames": args.frames, "lambda_cyc": args.lambda_cyc, "lambda_id": args.lambda_id,
              "id_steps": args.id_steps, "lambda_id_late": args.lambda_id_late, "d_lr": args.d_lr,
+             "recon_loss": args.recon_loss,
              **vc_common.d_facts(args)}
 
     def shipped():
@@ -123,12 +125,12 @@ def main() -> None:
         with tr.autocast():
             fake = G(x, to_trg)
             adv = (D(noisy(fake), src * n + trg) - 1).pow(2).mean()
-            cyc = (G(fake, back) - x).abs().mean()
+            cyc = vc_common.recon(G(fake, back), x, args)
             g_loss = adv + args.lambda_cyc * cyc
             idt = torch.zeros(())
             lambda_id = args.lambda_id if step < args.id_steps else args.lambda_id_late
             if lambda_id > 0:
-                idt = (G(x, same) - x).abs().mean()
+                idt = vc_common.recon(G(x, same), x, args)
                 g_loss = g_loss + lambda_id * idt
         opt_g.zero_grad(set_to_none=True)
         g_loss.backward()

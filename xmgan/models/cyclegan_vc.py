@@ -25,6 +25,13 @@ identity weight 5 -> 1 (D loss falls to 0.03, G stays the identity); D learning 
 a fresh D with annealed instance noise (`--fresh-d --d-noise 0.3 --d-noise-steps 8000 --real-label 0.9`,
 identity weight 1; 3,800 steps, 38 min): D loss 0.2 while the noise was strong, 0.05 again by step 2,600;
 SF1 -> TM1 8.85 dB against the identity pipeline's 8.75, TM1 -> SF1 8.71 against 8.73.
+Tried on a lent NVIDIA H100 (2026-11-24, train/gpu_job.sh, batch 16, the vc2 generator from scratch at the
+shipped widths), not shipped: stage 1, the paper's losses (cycle x10, identity x5), 3,224 steps in 8 min: G
+stayed the identity (cycle and identity losses 0.001, D loss 0.03; vc_common.recon says why: an L1 penalty
+around a residual G pins it there). Stages 2 and 3, identity loss off and cycle weight 3, then 5 (8 min each,
+11,338 steps in all): G left the identity (cycle loss 0.25-0.34) but not towards the target: SF1 -> TM1
+10.26 dB against the identity pipeline's 8.75 (1.50 dB worse), TM1 -> SF1 8.73 against 8.73; waveform judge
+94% / 98% (identity 100%). Next on a GPU: the paper's weights with `--recon-loss l2`, then far more steps.
 
 Evaluation (`evaluate`, _vc.evaluate_directions): the 54 evaluation sentences converted in both directions and
 *heard*, not read from the converter's features: MCD by an independent re-analysis (xmgan.judges.speech) against the
