@@ -21,6 +21,19 @@ Implemented (`arch="vc2"`), and what differs from the paper:
   segments of the 162 training sentences (the corpus is parallel, the training never pairs them).
 `arch="v1"` (StarGAN-VC's 1-D G with code channels and a classifier C, the first shipped weights) still loads.
 
+Shipped since 2026-11-24: the vc2 recipe trained on a lent NVIDIA H100 (train/gpu_job.sh; G widths 32/256,
+batch 16), 13,831 steps in three 8-minute stages that shared the card with four other trainings: stage 1 with
+the paper's losses (cycle x10, identity x5; G stayed close to the identity), stages 2 and 3 with the identity
+loss off and the cycle weight lowered to 3, then 5. `python -m xmgan.evaluate stargan_vc`, 54 sentences per
+direction, against the first shipped weights (v1, 2,500 CPU steps):
+- MCD, mean over the 12 directions: 8.206 dB (was 8.226); the identity pipeline 8.150, so the model is
+  0.056 dB worse than it on average (was 0.082); it is better in 3 directions (was 2): SF1 -> SF2
+  7.80 vs 7.92, TM1 -> TM2 7.27 vs 7.33, TM2 -> SF1 8.53 vs 8.54. Goal (0.5 dB better than the identity
+  pipeline in every direction): missed everywhere.
+- waveform speaker judge: 100% in the same-gender pairs SF1 -> SF2 and TM1 -> TM2 (was 96% and 98%; the
+  identity pipeline 80% and 93%), 94-100% elsewhere (goal 90: met in every direction).
+- real-time factor 0.22 (was 0.06; the 256-channel residual blocks; goal 0.25), weights 19 MB.
+
 Evaluation (`evaluate`, _vc.evaluate_directions): the 54 evaluation sentences of every source speaker converted
 to each other speaker and *heard*: MCD by an independent re-analysis (xmgan.judges.speech) against the real target
 speaker's same sentence beside no conversion, the identity pipeline, the coding and vocoder floors; the
