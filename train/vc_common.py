@@ -112,12 +112,16 @@ def export(folder: Path, state: dict[str, torch.Tensor], facts: dict) -> None:
         tmp = folder / f"{net}.pt.tmp"
         torch.save(tensors, tmp)
         tmp.replace(folder / f"{net}.pt")
+    (folder / "training.json").write_text(json.dumps({**this_run(), **facts}, indent=2))
+
+
+def this_run() -> dict:
+    """What names this process's run in training facts: its command line, the device and the date."""
     from datetime import date
 
     from xmgan.env import hardware
 
-    facts = {"command": " ".join(["python", *sys.argv]), "device": hardware(), "date": date.today().isoformat(), **facts}
-    (folder / "training.json").write_text(json.dumps(facts, indent=2))
+    return {"command": " ".join(["python", *sys.argv]), "device": hardware(), "date": date.today().isoformat()}
 
 
 class Clock:
@@ -145,13 +149,10 @@ def training_totals(tr, args, prior: dict, steps_done: int) -> dict:
 
 
 def stage_facts(tr, args, facts: dict, steps_done: int) -> dict:
-    """This run alone, as one stage of a history: command, device, date, steps, minutes and the recipe."""
-    from datetime import date
-
-    from xmgan.env import hardware
-
-    command = " ".join(["python", *sys.argv]).replace(str(Path.cwd()) + "/", "")
-    return {"command": command, "device": hardware(), "date": date.today().isoformat(), "steps": steps_done,
+    """This run alone, as one stage of a history: command (paths relative to the working folder), device, date,
+    steps, minutes and the recipe."""
+    run = this_run()
+    return {**run, "command": run["command"].replace(str(Path.cwd()) + "/", ""), "steps": steps_done,
             "minutes": round(tr.elapsed() / 60, 1), "batch": args.batch, "lr": args.lr, "precision": args.precision,
             "seed": args.seed, "torch": torch.__version__, **facts}
 
@@ -179,5 +180,5 @@ def finish(tr, args, config, shipped, facts: dict, prior: dict, steps_done: int)
                                         "stages": stages,
                                         "config": {k: v for k, v in vars(config).items() if k != "stats"}})
     if not steps_done and prior.get("stages"):   # an import of an exported run: its history, as it was
-        extra = {**history(stages), "imported_by": " ".join(["python", *sys.argv])}
+        extra = {**history(stages), "imported_by": this_run()["command"]}
     tr.finish(config, shipped(), extra=extra)
