@@ -5,6 +5,8 @@
     torchrun --nproc_per_node=2 train/train_gan.py
     python train/train_gan.py --width 64 --spectral-norm --loss hinge --beta1 0 --batch 128 --steps 200000 --max-minutes 8
         # the shipped recipe, on a lent GPU (train/gpu_job.sh: three such stages, each --init-from the last)
+    python train/train_gan.py --width 64 --spectral-norm --loss hinge --beta1 0 --batch 128 --steps 0 \
+        --init-from checkpoints/gan    # no training: re-export with the sampler's gate (d_gate) computed
 Writes checkpoints/gan/ (variant "mnist"); then run `python -m xmgan.evaluate gan`.
 """
 import copy
@@ -15,7 +17,7 @@ import torch.nn.functional as F
 from common import Trainer, base_parser, progress, recompute_bn, shipped_state, tensors_from, update_ema
 
 from xmgan.data import load_images
-from xmgan.models.gan import Config, GanPipeline
+from xmgan.models.gan import GATE_QUANTILE, Config, GanPipeline, d_gate_of
 
 
 def main() -> None:
@@ -94,10 +96,13 @@ def main() -> None:
             tr.save_state(step + 1, objects)
 
     tr.average_buffers(G_ema, D)
-    # The EMA weights never ran in train mode: re-estimate batch norm's statistics for them.
-    recompute_bn(G_ema, lambda n: torch.randn(n, config.z_dim, device=tr.device))
+    if tr.steps_done > start or not args.init_from:  # (--steps 0 --init-from only re-exports those weights)
+        # The EMA weights never ran in train mode: re-estimate batch norm's statistics for them.
+        recompute_bn(G_ema, lambda n: torch.randn(n, config.z_dim, device=tr.device))
+    # The tab's sampler keeps the draws this D scores at least as real as 99% of the training digits.
+    config.d_gate = d_gate_of(nets["D"].eval(), x)
     tr.finish(config, shipped_state(G=G_ema, D=D),
-              extra={"loss": args.loss, "beta1": args.beta1, "bn_recomputed": True})
+              extra={"loss": args.loss, "beta1": args.beta1, "bn_recomputed": True, "d_gate_quantile": GATE_QUANTILE})
 
 
 if __name__ == "__main__":

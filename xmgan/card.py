@@ -106,7 +106,7 @@ def _fmt(v, key: str = "") -> str:
     if isinstance(v, bool):
         return str(v)
     if isinstance(v, float):
-        share = "accuracy" in key or "precision" in key or key.endswith("_rate")
+        share = "accuracy" in key or "precision" in key or "_rate" in key  # legible_rate_judge_a, judge_target_rate_identity, ...
         return f"{v:.2%}" if share else f"{v:.3f}"
     if isinstance(v, dict):
         return ", ".join(f"{k} {_fmt(x, k)}" for k, x in v.items())
