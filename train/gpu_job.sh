@@ -6,7 +6,8 @@
 #   bash train/gpu_job.sh train 8 1          # on the box: stage 1, 8 minutes per training
 #   bash train/gpu_job.sh train 8 2          # stage 2 continues from stage 1's runs/gpu/out1 (and so on)
 #   VCX="--lambda-cyc 3" bash train/gpu_job.sh train 8 2    # extra flags for both VC trainings (2026-11-24:
-#       stage 1 as here, stages 2-3 with --lambda-cyc 3, then 5; next time try VCX="--recon-loss l2" from stage 1)
+#       stage 1 as here, stages 2-3 with --lambda-cyc 3, then 5. VCX="--recon-loss l2" frees G from the
+#       identity too, but 100 CPU minutes of it also moved G away from the target: models/cyclegan_vc.py)
 #   JOBS="gan cyclegan_vc" bash train/gpu_job.sh train 8 1  # a subset (default: all five)
 #
 # The box has torch but not gradio, librosa, pyworld or soundfile, and no network: the job reads MNIST/USPS

@@ -31,7 +31,16 @@ stayed the identity (cycle and identity losses 0.001, D loss 0.03; vc_common.rec
 around a residual G pins it there). Stages 2 and 3, identity loss off and cycle weight 3, then 5 (8 min each,
 11,338 steps in all): G left the identity (cycle loss 0.25-0.34) but not towards the target: SF1 -> TM1
 10.26 dB against the identity pipeline's 8.75 (1.50 dB worse), TM1 -> SF1 8.73 against 8.73; waveform judge
-94% / 98% (identity 100%). Next on a GPU: the paper's weights with `--recon-loss l2`, then far more steps.
+94% / 98% (identity 100%).
+Tried on the CPU (2026-11-24), not shipped: the shipped v1 weights continued with the cycle and identity
+losses as mean squared errors (`--recon-loss l2`, cycle x10, identity x5 for 2,000 steps, then off), 10,805
+steps in 100 min on one thread (`python train/train_cyclegan_vc.py --arch v1 --g-width 32 --g-res 4 --d-width
+16 --init-from checkpoints/cyclegan_vc --recon-loss l2 --id-steps 2000 --steps 100000 --max-minutes 100
+--threads 1 --precision fp32`). G left the identity (L2 cycle loss about 0.01) while D stayed in control (D
+loss 0.04-0.07, G's least-squares adversarial loss about 1.9; 2 is D calling every conversion fake):
+SF1 -> TM1 9.31 dB against the identity pipeline's 8.75, TM1 -> SF1 9.61 against 8.73; waveform judge 70% /
+98% (identity 100%). Freeing G from the identity, by either distance, moves it away from the target: the
+adversarial signal, not the reconstruction loss, is what fails here.
 
 Evaluation (`evaluate`, _vc.evaluate_directions): the 54 evaluation sentences converted in both directions and
 *heard*, not read from the converter's features: MCD by an independent re-analysis (xmgan.judges.speech) against the
